@@ -39,25 +39,28 @@ class Problem:
         return {"id": self.id, "problem": self.problem, "answer": self.answer, "source": self.source, **self.extra}
 
 
-def shipped_dir() -> Path:
-    """Folder of the data files shipped inside the package (benchmarks, DeepScaleR, sim sets)."""
-    return Path(str(resources.files("rlvrlab.data") / "benchmarks"))
+def shipped_dir(kind: str = "benchmarks") -> Path:
+    """Folder of data shipped inside the package: "benchmarks" (benchmarks, DeepScaleR, sim sets) or
+    "labels" (the paper's majority-vote label samples, {id, problem, label})."""
+    return Path(str(resources.files("rlvrlab.data") / kind))
 
 
 def shipped_names() -> list[str]:
     names = []
-    for path in sorted(shipped_dir().iterdir()):
-        for suffix in (".jsonl.gz", ".jsonl"):
-            if path.name.endswith(suffix):
-                names.append(path.name[: -len(suffix)])
+    for kind in ("benchmarks", "labels"):
+        for path in sorted(shipped_dir(kind).iterdir()):
+            for suffix in (".jsonl.gz", ".jsonl"):
+                if path.name.endswith(suffix):
+                    names.append(path.name[: -len(suffix)])
     return names
 
 
 def _shipped_path(name: str) -> Path | None:
-    for suffix in (".jsonl", ".jsonl.gz"):
-        path = shipped_dir() / f"{name}{suffix}"
-        if path.exists():
-            return path
+    for kind in ("benchmarks", "labels"):
+        for suffix in (".jsonl", ".jsonl.gz"):
+            path = shipped_dir(kind) / f"{name}{suffix}"
+            if path.exists():
+                return path
     return None
 
 
@@ -110,7 +113,7 @@ def _records_from_file(path: Path) -> Iterator[tuple[str, Any]]:
             try:
                 yield f"{path}:{lineno}", json.loads(line)
             except json.JSONDecodeError as err:
-                raise DataError(f"{path}:{lineno}: malformed JSON ({err.msg} at column {err.colno})") from None
+                raise DataError(f"{path}:{lineno}: malformed JSON ({err.msg} at character {err.pos + 1})") from None
 
 
 def _records_from_json(path: Path, text: str) -> Iterator[tuple[str, Any]]:
