@@ -29,6 +29,69 @@ def fail(message: str) -> None:
 
 # ---- commands are added below this line, one function (or sub-app) each ----
 
+
+@app.command("eval")
+def eval_(
+    model: Annotated[str | None, typer.Option(help="Local model folder or hub id.")] = None,
+    benchmarks: Annotated[str, typer.Option(help="Comma-separated names or files.")] = "math500,aime24,aime25,amc",
+    out: Annotated[Path | None, typer.Option(help="Output folder (samples.jsonl, summary.json).")] = None,
+    backend: Annotated[str, typer.Option(help="hf (transformers) or vllm (GPU, untested here).")] = "hf",
+    prompt: Annotated[str, typer.Option(help="qwen-math, chat, r1, code-forcing or a {problem} template.")] = "qwen-math",
+    limit: Annotated[int | None, typer.Option(help="First N problems of each benchmark.")] = None,
+    resume: Annotated[bool, typer.Option(help="Continue an interrupted run in --out.")] = False,
+    overrides: Annotated[list[str] | None, typer.Option("--set", help="Protocol override, e.g. aime24.n_samples=16.")] = None,
+    grading_mode: Annotated[str | None, typer.Option(help="paper (default) or robust, for every benchmark.")] = None,
+    batch_size: Annotated[int, typer.Option(help="Completions generated together.")] = 16,
+    seed: Annotated[int, typer.Option(help="Base seed (sampling, bootstrap).")] = 0,
+    from_generations: Annotated[Path | None, typer.Option(help="Grade a generations .json/.jsonl instead.")] = None,
+    benchmark: Annotated[str | None, typer.Option(help="Benchmark of --from-generations.")] = None,
+    compare: Annotated[tuple[Path, Path] | None, typer.Option(help="Two eval folders A B: B - A, paired CI.")] = None,
+) -> None:
+    """Evaluate a model with the paper's protocol, grade imported generations, or compare two runs."""
+    from rlvrlab.data import DataError
+    from rlvrlab.evaluate.command import eval_command
+
+    try:
+        eval_command(console, **{k: v for k, v in locals().items() if k not in ("DataError", "eval_command")})
+    except (DataError, ValueError) as err:
+        fail(str(err))
+
+sim_app = typer.Typer(
+    help="The synthetic math world: pretrain sim model families, show their priors.", no_args_is_help=True
+)
+app.add_typer(sim_app, name="sim")
+
+
+@sim_app.command("pretrain")
+def sim_pretrain(
+    family: Annotated[str, typer.Option(help="sim-qwen-math | sim-llama")] = "sim-qwen-math",
+    out: Annotated[Path, typer.Option(help="output folder (model + tokenizer)")] = Path("sim-model"),
+    steps: Annotated[int | None, typer.Option(help="optimizer steps (default: the family's)")] = None,
+    seed: Annotated[int, typer.Option()] = 0,
+) -> None:
+    """Pretrain a sim model family from scratch on CPU (minutes) and save it to OUT."""
+    from rlvrlab.sim.pretrain import FAMILIES, PretrainConfig, pretrain
+
+    if family not in FAMILIES:
+        fail(f"unknown family {family!r}; choose one of {', '.join(sorted(FAMILIES))}")
+    console.print(f"saved {pretrain(family, out, PretrainConfig(steps=steps, seed=seed))}")
+
+
+@sim_app.command("info")
+def sim_info(
+    names: Annotated[list[str] | None, typer.Argument(help="shipped model names or folders")] = None,
+    n: Annotated[int, typer.Option(help="sim500 problems to sample (fixed seeded subset)")] = 128,
+    seed: Annotated[int, typer.Option()] = 0,
+) -> None:
+    """Measure priors on sim500 at T=1: code rate, accuracy with/without code, greedy accuracy."""
+    from rlvrlab.sim.info import format_priors, model_path, model_priors, shipped_models
+
+    for name in names or shipped_models():
+        if not (model_path(name) / "config.json").is_file():
+            fail(f"no sim model {name!r}: give a shipped name ({', '.join(shipped_models())}) or a folder")
+        console.print(format_priors(name, model_priors(name, n=n, seed=seed)), highlight=False)
+
+
 data_app = typer.Typer(help="Inspect data sets: shipped names, local files or hub ids.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 
@@ -77,7 +140,6 @@ def data_list() -> None:
 
     for name in shipped_names():
         console.print(name)
-
 
 
 def main() -> None:
