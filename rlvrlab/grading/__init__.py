@@ -1,0 +1,34 @@
+"""Answer extraction and grading: `extract_answer`, `verify`, `grade`, `normalize_answer`.
+
+Two grading modes: `paper` reproduces the paper's grader (Qwen2.5-Math toolkit: Hendrycks/PRM800K
+normalisation + sympy); `robust` builds on Math-Verify without its rounding false positives.
+Slow comparisons run in a killable worker process with a hard time limit per comparison.
+"""
+
+from rlvrlab.grading.extract import ExtractMode, extract_answer, last_boxed_content
+from rlvrlab.grading.normalize import normalize_answer
+from rlvrlab.grading.verify import (
+    DEFAULT_CACHE,
+    GRADING_MODES,
+    Grade,
+    GradingMode,
+    Verdict,
+    VerdictCache,
+    grade,
+    verify,
+)
+
+__all__ = [
+    "DEFAULT_CACHE",
+    "GRADING_MODES",
+    "ExtractMode",
+    "Grade",
+    "GradingMode",
+    "Verdict",
+    "VerdictCache",
+    "extract_answer",
+    "grade",
+    "last_boxed_content",
+    "normalize_answer",
+    "verify",
+]

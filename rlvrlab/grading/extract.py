@@ -1,0 +1,108 @@
+"""Final-answer extraction from a model response; no grading happens here.
+
+`paper` mode follows the paper's evaluation (Qwen2.5-Math toolkit) in its order:
+1. Minerva: "final answer is $X$. I hope"
+2. the last `\\boxed{...}` (or `\\fbox{...}`), brace-matched
+3. "the answer is" / "The answer is" (matched as "he answer is", text after its last occurrence)
+4. "final answer is" (text after its last occurrence)
+5. the last number in the text (thousands separators removed)
+`r1` mode reads the last `<answer>...</answer>` block (and the last box inside it, if any).
+Returned strings are raw spans with newlines and a trailing "." or "/" removed; normalisation is
+`normalize_answer`'s job.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+ExtractMode = Literal["paper", "r1"]
+
+_LAST_NUMBER = re.compile(r"-?\d*\.?\d+")
+_NEWLINE_RUN = re.compile(r"\n\s*")
+_ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.DOTALL)
+_BOX_MARKERS = ("boxed", "\\fbox")
+
+
+def _brace_matched_body(after: str) -> str:
+    """Body of a `{...}` group starting at after[0] (unclosed: everything to the end)."""
+    depth, body = 1, []
+    for char in after[1:]:
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                break
+        body.append(char)
+    return "".join(body)
+
+
+def _last_box_marker(text: str) -> tuple[int, int] | None:
+    """(position, length) of the last "boxed" or "\\fbox" in text, or None."""
+    best: tuple[int, int] | None = None
+    for marker in _BOX_MARKERS:
+        position = text.rfind(marker)
+        if position >= 0 and (best is None or position > best[0]):
+            best = (position, len(marker))
+    return best
+
+
+def last_boxed_content(text: str) -> str | None:
+    """Content of the last `\\boxed{...}`/`\\fbox{...}` (or `\\boxed X$` without braces); None if absent.
+
+    An unclosed box returns everything after its brace, as the paper's extractor does.
+    """
+    marker = _last_box_marker(text)
+    if marker is None:
+        return None
+    after = text[marker[0] + marker[1] :]
+    if after.startswith("{"):
+        return _brace_matched_body(after)
+    return after.split("$")[0].strip()
+
+
+def _paper_raw_answer(text: str) -> str:
+    text = text.replace("\u043a\u0438", "")  # a step tag some datasets append; the paper strips it
+    if "final answer is $" in text and "$. I hope" in text:
+        return text.split("final answer is $", 1)[1].split("$. I hope", 1)[0].strip()
+    boxed = last_boxed_content(text)
+    if boxed is not None:
+        return boxed
+    for phrase in ("he answer is", "final answer is"):
+        if phrase in text:
+            return text.split(phrase)[-1].strip()
+    numbers = _LAST_NUMBER.findall(text.replace(",", ""))
+    return numbers[-1] if numbers else ""
+
+
+def _r1_raw_answer(text: str) -> str:
+    blocks = _ANSWER_TAG.findall(text)
+    if not blocks:
+        return ""
+    boxed = last_boxed_content(blocks[-1])
+    return boxed if boxed is not None else blocks[-1].strip()
+
+
+def clean_span(answer: str) -> str:
+    """Join lines, drop a leading ':' and one trailing '.' and '/' (the paper's post-processing)."""
+    answer = _NEWLINE_RUN.sub("", answer)
+    if answer.startswith(":"):
+        answer = answer[1:]
+    if answer.endswith("."):
+        answer = answer[:-1]
+    if answer.endswith("/"):
+        answer = answer[:-1]
+    return answer
+
+
+def extract_answer(text: str, mode: ExtractMode = "paper") -> str | None:
+    """The final answer span of `text`, or None when the extractor finds nothing."""
+    if mode == "paper":
+        raw = _paper_raw_answer(text)
+    elif mode == "r1":
+        raw = _r1_raw_answer(text)
+    else:
+        raise ValueError(f"unknown extraction mode {mode!r}; use 'paper' or 'r1'")
+    answer = clean_span(raw)
+    return answer if answer.strip() else None

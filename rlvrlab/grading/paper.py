@@ -1,0 +1,171 @@
+"""`paper` equivalence: the paper's `math_equal` (Qwen2.5-Math grader, Hendrycks/PRM800K lineage).
+
+Inputs are already normalised with `strip_string`. Steps, in the paper's order:
+1. case-insensitive string equality; multiple-choice letters;
+2. both plain numbers: equal within rel. 1e-4, also against gold/100 and gold*100 (the paper's
+   percentage leniency - the reason "3" matches "300" here; `robust` mode drops it);
+3. strings equal once brackets are dropped; tuples/intervals and matrices element-wise;
+4. equations ("x=1" vs "1", "y=2x" vs "y-2x=0");
+5. sympy (`symbolic`), which the caller runs in the killable worker. Before that, closed-form
+   numbers are compared in-process (numeric.py): the paper's sympy check ends in the same
+   rel. 1e-4 numeric test, so the verdict is identical and 100x cheaper.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+
+from rlvrlab.grading.numeric import evaluate_number
+
+SymbolicCheck = Callable[[str, str], bool]
+PAPER_REL_TOL = 1e-4
+_CHOICES = ("A", "B", "C", "D", "E")
+_LATEX_COMMAND = re.compile(r"\\[a-zA-Z]+")
+_LIST_FORMAT = re.compile(r"(\(|\[).+(\)|\])")
+_MATRIX_BEGINS = ("\\begin{pmatrix}", "\\begin{bmatrix}")
+_MATRIX_ENDS = ("\\end{pmatrix}", "\\end{bmatrix}")
+
+
+def parse_digits(text: str) -> float | None:
+    """float(text) with thousands separators removed; 'x%' -> x/100; None if not a number."""
+    text = str(text).replace(",", "")
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    if text.endswith("%"):
+        text = text[:-1].removesuffix("\\")
+        try:
+            return float(text) / 100
+        except ValueError:
+            return None
+    return None
+
+
+def _close(pred: float, gold: float) -> bool:
+    return math.isclose(gold, pred, rel_tol=PAPER_REL_TOL)
+
+
+def numbers_equal(pred: str, gold: str) -> bool | None:
+    """None unless both are plain numbers; else equal within 1e-4 of gold, gold/100 or gold*100."""
+    p, g = parse_digits(pred), parse_digits(gold)
+    if p is None or g is None:
+        return None
+    return any(_close(p, candidate) for candidate in (g / 100, g, g * 100))
+
+
+def _choice_letter(pred: str) -> str:
+    pred = pred.strip("\n").rstrip(".").rstrip("/").strip(" ").lstrip(":")
+    letters = re.findall(r"\b(A|B|C|D|E)\b", pred.upper())
+    return (letters[-1] if letters else pred.strip().strip(".")).rstrip(".").rstrip("/")
+
+
+def _gold_as_pmatrix(gold: str) -> str:
+    rows = [m.strip("{}") for m in re.findall(r"\{.*,.*\}", gold.strip())]
+    return ", ".join("\\begin{pmatrix}" + r.replace(",", "\\") + "\\end{pmatrix}" for r in rows)
+
+
+def _without_brackets(pred: str, gold: str) -> tuple[str, str]:
+    p, g = pred, gold
+    if (p.startswith("[") and p.endswith("]") and not (g.startswith("(") and g.endswith(")"))) or (
+        p.startswith("(") and p.endswith(")") and not (g.startswith("[") and g.endswith("]"))
+    ):
+        p, g = p.strip("[]()"), g.strip("[]()")
+    for bracket in "{}()":
+        p, g = p.replace(bracket, ""), g.replace(bracket, "")
+    return p, g
+
+
+def _is_matrix(text: str) -> bool:
+    return text.startswith(_MATRIX_BEGINS) and text.endswith(_MATRIX_ENDS)
+
+
+def _matrix_rows(text: str) -> list[list[str]]:
+    body = text[len("\\begin{pmatrix}") : -len("\\end{pmatrix}")]
+    return [line.strip().split("&") for line in body.split("\\\\") if line.strip()]
+
+
+def _elementwise(pred_parts: list[str], gold_parts: list[str], symbolic: SymbolicCheck) -> bool:
+    if len(pred_parts) != len(gold_parts):
+        return False
+    return all(paper_equal(p, g, symbolic) for p, g in zip(pred_parts, gold_parts, strict=True))
+
+
+def _matrices_equal(pred: str, gold: str, symbolic: SymbolicCheck) -> bool:
+    pred_rows, gold_rows = _matrix_rows(pred), _matrix_rows(gold)
+    if len(pred_rows) != len(gold_rows):
+        return False
+    return all(_elementwise(p, g, symbolic) for p, g in zip(pred_rows, gold_rows, strict=True))
+
+
+def _equations_equal(pred: str, gold: str, symbolic: SymbolicCheck) -> bool | None:
+    """The paper's equation rules; None when neither side is an equation it handles."""
+    if pred.count("=") == 1 and gold.count("=") == 1:
+        p = "{} - ({})".format(*(side.strip() for side in pred.split("=")))
+        g = "{} - ({})".format(*(side.strip() for side in gold.split("=")))
+        return symbolic_or_numeric(p, g, symbolic) or symbolic_or_numeric(f"-({p})", g, symbolic)
+    if pred.count("=") == 1 and len(pred.split("=")[0].strip()) <= 2 and "=" not in gold:
+        return paper_equal(pred.split("=")[1], gold, symbolic)
+    if gold.count("=") == 1 and len(gold.split("=")[0].strip()) <= 2 and "=" not in pred:
+        return paper_equal(pred, gold.split("=")[1], symbolic)
+    return None
+
+
+def _has_free_letters(text: str) -> bool:
+    """A Latin letter outside LaTeX commands, other than e/E (Euler's number): a variable or i."""
+    return any(c.isascii() and c.isalpha() and c not in "eE" for c in _LATEX_COMMAND.sub("", text))
+
+
+def number_vs_structure(number_side: str, other: str) -> bool:
+    """True when sympy cannot find `number_side` (a closed-form real) equal to `other`.
+
+    That holds when `other` is a list/tuple/interval (has a comma, is not "1,000"), or has a free
+    variable or the imaginary unit: a real constant never simplifies to equal those.
+    """
+    if evaluate_number(number_side) is None or parse_digits(other) is not None:
+        return False
+    return "," in other or _has_free_letters(other)
+
+
+def symbolic_or_numeric(pred: str, gold: str, symbolic: SymbolicCheck) -> bool:
+    """Decide in-process when the verdict of the paper's sympy path is certain, else ask sympy.
+
+    Two closed-form numbers: the paper's sympy check ends in the same rel. 1e-4 test. A number
+    against a tuple or an expression with variables: sympy says "different" after ~100 ms.
+    """
+    p, g = evaluate_number(pred), evaluate_number(gold)
+    if p is not None and g is not None:
+        return _close(float(p), float(g))
+    if number_vs_structure(pred, gold) or number_vs_structure(gold, pred):
+        return False
+    return symbolic(pred, gold)
+
+
+def paper_equal(pred: str, gold: str, symbolic: SymbolicCheck) -> bool:
+    """The paper's verdict for normalised `pred` against normalised `gold`."""
+    if not pred.strip():
+        return False  # e.g. "\\text{east}" normalises to "" (unit word); the paper grades it wrong
+    if pred.strip().lower() == gold.strip().lower():
+        return True
+    if gold in _CHOICES and _choice_letter(pred) == gold:
+        return True
+    if numbers_equal(pred, gold):
+        return True
+    if not pred:
+        return False
+    gold, pred = gold.strip(), pred.strip()
+    if "pmatrix" in pred and "pmatrix" not in gold:
+        gold = _gold_as_pmatrix(gold)
+    bare_pred, bare_gold = _without_brackets(pred, gold)
+    if bare_pred.lower() == bare_gold.lower():
+        return True
+    if _LIST_FORMAT.match(pred) and _LIST_FORMAT.match(gold):
+        return _elementwise(pred[1:-1].split(","), gold[1:-1].split(","), symbolic)
+    if _is_matrix(pred) and _is_matrix(gold):
+        return _matrices_equal(pred, gold, symbolic)
+    by_equation = _equations_equal(pred, gold, symbolic)
+    if by_equation is not None:
+        return by_equation
+    return symbolic_or_numeric(pred, gold, symbolic)

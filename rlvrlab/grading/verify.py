@@ -1,0 +1,214 @@
+"""`verify` (gold vs extracted answer) and `grade` (gold vs full response), with a verdict cache.
+
+Fast paths run in-process (normalised string equality, plain numbers, simple closed forms); only
+what is left goes to sympy in the killable worker, under one wall-clock budget per comparison.
+A timeout is a False verdict with reason "timeout: ..." and `timed_out=True`; nothing raises.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Literal
+
+from rlvrlab.grading.extract import ExtractMode, extract_answer
+from rlvrlab.grading.normalize import strip_string
+from rlvrlab.grading.numeric import evaluate_number
+from rlvrlab.grading.paper import paper_equal
+from rlvrlab.grading.worker import default_worker
+
+logger = logging.getLogger(__name__)
+
+GradingMode = Literal["paper", "robust"]
+GRADING_MODES: tuple[str, ...] = ("paper", "robust")
+ROBUST_FAST_REL_GAP = 1e-6  # robust fast path says "different" only beyond this relative gap
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether `pred` is equivalent to `gold`, and why (e.g. "string match", "timeout: ...")."""
+
+    correct: bool
+    reason: str
+
+    @property
+    def timed_out(self) -> bool:
+        return self.reason.startswith("timeout")
+
+
+@dataclass(frozen=True)
+class Grade:
+    """A graded response: the extracted answer (None if none), the verdict and whether it timed out."""
+
+    extracted: str | None
+    correct: bool
+    reason: str
+    timed_out: bool
+
+
+class VerdictCache:
+    """Thread-safe LRU of verdicts keyed on (normalised pred, normalised gold, mode).
+
+    GRPO samples 16 completions per prompt and many share an answer, so most verdicts repeat.
+    Timeouts are cached too: a pair that hung once would hang again.
+    """
+
+    def __init__(self, max_entries: int = 200_000) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple[str, str, str], Verdict] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: tuple[str, str, str]) -> Verdict | None:
+        with self._lock:
+            verdict = self._entries.get(key)
+            if verdict is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return verdict
+
+    def put(self, key: tuple[str, str, str], verdict: Verdict) -> None:
+        with self._lock:
+            self._entries[key] = verdict
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.hits = self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+DEFAULT_CACHE = VerdictCache()
+
+
+class _Timeout(Exception):
+    """Raised inside one comparison when its wall-clock budget is spent."""
+
+
+def _worker_check(name: str, deadline: float, *args: str) -> object:
+    reply = default_worker().call(name, args, timeout=deadline - time.monotonic())
+    if reply.status == "timeout":
+        raise _Timeout(reply.detail)
+    if reply.status == "error":
+        logger.debug("worker error in %s%r: %s", name, args, reply.detail)
+        return None
+    return reply.value
+
+
+_LIGHT_REPLACEMENTS = (
+    ("\\left", ""), ("\\right", ""), ("\\dfrac", "\\frac"), ("\\tfrac", "\\frac"), ("\\!", ""),
+    ("\\,", ""), ("\\;", ""), ("\\displaystyle", ""), ("$", ""),
+)  # fmt: skip
+_WHITESPACE = re.compile(r"\s+")
+
+
+def light_normalize(text: str) -> str:
+    """Robust mode's lossless clean-up (the paper's unit-word stripping would turn 'c+b' into '+b')."""
+    for old, new in _LIGHT_REPLACEMENTS:
+        text = text.replace(old, new)
+    return _WHITESPACE.sub("", text).rstrip(".")
+
+
+def _leading_assignment_removed(text: str) -> str:
+    """'x=5' -> '5' for a single short left-hand side (used only for the in-process numeric check)."""
+    halves = text.split("=")
+    return halves[1] if len(halves) == 2 and 0 < len(halves[0]) <= 2 else text
+
+
+def _robust_fast(pred: str, gold: str) -> Verdict | None:
+    if pred == gold:
+        return Verdict(True, "string match")
+    p = evaluate_number(_leading_assignment_removed(pred))
+    g = evaluate_number(_leading_assignment_removed(gold))
+    if p is None or g is None:
+        return None
+    if isinstance(p, Fraction) and isinstance(g, Fraction):
+        return Verdict(p == g, "exact number match" if p == g else "different numbers")
+    gap = abs(float(p) - float(g))
+    if gap > ROBUST_FAST_REL_GAP * max(abs(float(p)), abs(float(g))):
+        return Verdict(False, "different numbers")
+    return None  # numerically close but not provably equal: let sympy decide
+
+
+def _robust_verdict(pred: str, gold: str, deadline: float) -> Verdict:
+    fast = _robust_fast(pred, gold)
+    if fast is not None:
+        return fast
+    result = _worker_check("robust_equal", deadline, gold, pred)
+    if result is None:
+        return Verdict(False, "comparison error")
+    correct, reason = result
+    return Verdict(bool(correct), str(reason))
+
+
+def _paper_verdict(pred: str, gold: str, deadline: float) -> Verdict:
+    def symbolic(p: str, g: str) -> bool:
+        return bool(_worker_check("paper_symbolic_equal", deadline, p, g))
+
+    correct = paper_equal(pred, gold, symbolic)
+    return Verdict(correct, "paper equivalent" if correct else "paper not equivalent")
+
+
+def _normalized_pair(gold: str, pred: str, mode: str) -> tuple[str, str]:
+    if mode == "paper":
+        return strip_string(pred), strip_string(gold)
+    return light_normalize(pred), light_normalize(gold)
+
+
+def verify(
+    gold: str,
+    pred: str | None,
+    mode: GradingMode = "paper",
+    timeout: float = 5.0,
+    cache: VerdictCache | None = DEFAULT_CACHE,
+) -> Verdict:
+    """Is `pred` equivalent to `gold`? Never raises on model output; a timeout is a False verdict."""
+    if mode not in GRADING_MODES:
+        raise ValueError(f"unknown grading mode {mode!r}; use one of {GRADING_MODES}")
+    if pred is None or not str(pred).strip():
+        return Verdict(False, "no answer extracted")
+    norm_pred, norm_gold = _normalized_pair(str(gold), str(pred), mode)
+    key = (norm_pred, norm_gold, mode)
+    cached = cache.get(key) if cache is not None else None
+    if cached is not None:
+        return cached
+    deadline = time.monotonic() + timeout
+    try:
+        if mode == "paper":
+            verdict = _paper_verdict(norm_pred, norm_gold, deadline)
+        else:
+            verdict = _robust_verdict(norm_pred, norm_gold, deadline)
+    except _Timeout as error:
+        verdict = Verdict(False, f"timeout: {error}")
+    except Exception as error:  # grading never raises into training
+        logger.warning("grading error on gold=%r pred=%r: %r", gold, pred, error)
+        verdict = Verdict(False, f"error: {type(error).__name__}")
+    if cache is not None:
+        cache.put(key, verdict)
+    return verdict
+
+
+def grade(
+    response: str,
+    gold: str,
+    mode: GradingMode = "paper",
+    extract_mode: ExtractMode = "paper",
+    timeout: float = 5.0,
+) -> Grade:
+    """Extract the final answer from `response` and verify it against `gold`."""
+    extracted = extract_answer(response, extract_mode)
+    verdict = verify(gold, extracted, mode=mode, timeout=timeout)
+    return Grade(extracted, verdict.correct, verdict.reason, verdict.timed_out)
