@@ -1,0 +1,315 @@
+"""Training configuration: one dataclass whose defaults are the paper's GRPO values, presets, YAML
+load/save, `--set key=value` overrides and the translation to TRL's `GRPOConfig`.
+
+Batch vocabulary (the paper's words -> TRL's):
+- a *rollout* (the paper's "step") = `prompts_per_rollout` prompts x `group_size` samples;
+  TRL: `generation_batch_size`.
+- `updates_per_rollout` optimizer steps per rollout, each on a different mini-batch of
+  rollout / updates_per_rollout completions (paper: 1024 / 8 = 128). TRL: `steps_per_generation`
+  (counted in micro-batches) = rollout / (micro_batch_size x processes); `num_iterations` stays 1
+  (it would reuse the *same* batch, which is not what the paper does).
+- `micro_batch_size` completions per forward pass per device (paper: 4, packed);
+  TRL: `per_device_train_batch_size`; `gradient_accumulation_steps` = mini-batch / (micro x processes).
+
+One config "step" (`max_steps`, `save_every`, `eval_every`, `log_completions_every`) is one rollout, as
+in the paper; TRL's `global_step` counts optimizer steps (= rollout x updates_per_rollout).
+
+Departures from the paper, all named options:
+- `max_prompt_length`: TRL 1.16 has no prompt truncation; prompts longer than this are dropped from the
+  training set (with a logged count) rather than truncated.
+- advantage epsilon is TRL's 1e-4 (`(r - mean) / (std + 1e-4)`); OpenRLHF uses 1e-9.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, get_args, get_type_hints
+
+import yaml
+
+logger = logging.getLogger(__name__)
+
+LossNormalisation = Literal["bnpo", "grpo", "dapo"]
+
+
+@dataclass
+class TrainConfig:
+    """Everything a GRPO run needs. Defaults are the paper's values (preset `paper`)."""
+
+    # --- what to train on
+    model: str = ""  # hub id or local folder (same loading path)
+    data: str = "deepscaler"  # rlvrlab.data name, local file or hub dataset id
+    reward: str = "ground_truth"  # reward spec for rlvrlab.rewards.build_reward; "+"-free, one spec
+    prompt: str = "auto"  # prompt preset; "auto": qwen-math if the tokenizer has a chat template, else r1
+    data_limit: int | None = None  # use only the first N problems
+    grading_mode: str = "paper"  # grading mode for rewards and train/accuracy
+    output_dir: str = ""  # RUN_DIR
+
+    # --- GRPO (paper values)
+    group_size: int = 16  # G samples per prompt
+    prompts_per_rollout: int = 64  # prompts per rollout (rollout = 1024 completions)
+    updates_per_rollout: int = 8  # optimizer steps per rollout; 1 = on-policy (ratio 1, clip never binds)
+    micro_batch_size: int = 4  # completions per forward pass per device (paper packs 4)
+    clip: Literal["on", "off"] = "on"  # "off": no clipping in the loss (TRL epsilon = inf, exact)
+    epsilon: float = 0.2  # clip range low (and high unless epsilon_high is set)
+    epsilon_high: float | None = None  # None: symmetric (paper)
+    kl_coef: float = 0.0  # TRL beta; paper 0 (no reference model is loaded)
+    loss_normalisation: LossNormalisation = "bnpo"  # bnpo = token mean per micro-batch (paper's code)
+    advantage_std: bool = True  # divide group-centred rewards by the group std (False: Dr.GRPO style)
+    second_whitening: bool = True  # paper's OpenRLHF code: whiten advantages again over all rollout tokens
+    learning_rate: float = 5e-7
+    lr_scheduler: str = "constant"
+    warmup_steps: int = 0
+    adam_beta1: float = 0.9
+    adam_beta2: float = 0.95
+    weight_decay: float = 0.0
+    max_grad_norm: float = 1.0
+    temperature: float = 1.0
+    top_p: float = 1.0
+    max_completion_length: int = 3072
+    max_prompt_length: int = 1024  # longer prompts are dropped (TRL 1.16 does not truncate)
+    seed: int = 42
+    max_steps: int = 150  # rollouts (the paper's steps)
+
+    # --- hardware
+    bf16: bool = True
+    gradient_checkpointing: bool = True
+    use_vllm: bool = False  # GPU only; see configs/README.md
+    vllm_mode: Literal["server", "colocate"] = "colocate"
+
+    # --- run folder: logging, checkpoints, evaluation
+    log_completions_every: int = 1  # write completions.jsonl every N rollouts (0 = never)
+    save_every: int = 50  # checkpoint every N rollouts (and always at the end)
+    save_total_limit: int | None = 2  # keep the newest N checkpoints (None = all)
+    eval_every: int = 0  # in-training evaluation every N rollouts (0 = off)
+    eval_benchmark: str = "math500"
+    eval_limit: int = 50
+    eval_max_new_tokens: int = 1024
+    report_to: str = "none"  # passed to TRL: none | wandb | tensorboard | ...
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    @property
+    def rollout_size(self) -> int:
+        return self.prompts_per_rollout * self.group_size
+
+    @property
+    def mini_batch_size(self) -> int:
+        return self.rollout_size // self.updates_per_rollout
+
+    def validate(self, num_processes: int = 1) -> None:
+        """Raise ValueError naming the fix; `num_processes` adds the distributed divisibility checks."""
+        positive = (
+            "group_size",
+            "prompts_per_rollout",
+            "updates_per_rollout",
+            "micro_batch_size",
+            "max_steps",
+        )
+        for name in positive:
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.group_size < 2:
+            raise ValueError("group_size must be >= 2: group advantages need at least two samples per prompt")
+        if self.clip not in ("on", "off"):
+            raise ValueError(f"clip must be 'on' or 'off', got {self.clip!r}")
+        if self.loss_normalisation not in get_args(LossNormalisation):
+            raise ValueError(
+                f"loss_normalisation must be one of {get_args(LossNormalisation)}, got {self.loss_normalisation!r}"
+            )
+        if not 0 < self.epsilon < 1:
+            raise ValueError(
+                f"epsilon must be in (0, 1), got {self.epsilon}; use clip=off to disable clipping"
+            )
+        if self.rollout_size % self.updates_per_rollout:
+            raise ValueError(
+                f"rollout of {self.rollout_size} completions (prompts_per_rollout x group_size) does not split into "
+                f"updates_per_rollout={self.updates_per_rollout} equal mini-batches: pick a divisor"
+            )
+        per_forward = self.micro_batch_size * num_processes
+        if self.mini_batch_size % per_forward:
+            raise ValueError(
+                f"mini-batch of {self.mini_batch_size} completions is not a multiple of micro_batch_size x processes "
+                f"= {self.micro_batch_size} x {num_processes}: change micro_batch_size or updates_per_rollout"
+            )
+        for name in ("log_completions_every", "save_every", "eval_every"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+PRESETS: dict[str, dict[str, Any]] = {
+    # the paper's setup: the dataclass defaults
+    "paper": {},
+    # tiny models on CPU: fp32, no checkpointing, short completions, small rollouts, a high lr so a random
+    # model moves past 1 +- eps between the mini-batches of a rollout (what makes clipping bind)
+    "cpu-small": {
+        "group_size": 4,
+        "prompts_per_rollout": 4,
+        "updates_per_rollout": 4,
+        "micro_batch_size": 4,
+        "learning_rate": 1e-2,
+        "max_completion_length": 16,
+        "max_prompt_length": 512,
+        "max_steps": 20,
+        "bf16": False,
+        "gradient_checkpointing": False,
+        "save_every": 5,
+        "eval_limit": 8,
+        "eval_max_new_tokens": 32,
+    },
+}
+
+
+def _field_types() -> dict[str, Any]:
+    return get_type_hints(TrainConfig)
+
+
+def parse_value(name: str, text: str) -> Any:
+    """Parse a `--set` value by the field's type; raise ValueError naming the field and the expected type."""
+    types = _field_types()
+    if name not in types:
+        close = [f for f in types if name.split("_")[0] in f]
+        hint = f" (did you mean {', '.join(close[:3])}?)" if close else ""
+        raise ValueError(
+            f"unknown config key {name!r}{hint}; see `rlvr train --help` or rlvrlab/train/config.py"
+        )
+    kind = types[name]
+    args = [a for a in get_args(kind) if a is not type(None)]
+    if text.lower() in ("none", "null") and type(None) in get_args(kind):
+        return None
+    base = args[0] if args and not isinstance(args[0], str) else kind
+    try:
+        if base is bool:
+            if text.lower() not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+                raise ValueError
+            return text.lower() in ("true", "1", "yes", "on")
+        if base is int:
+            return int(text)
+        if base is float:
+            return float(text)
+    except ValueError:
+        raise ValueError(
+            f"config key {name!r} expects {getattr(base, '__name__', base)}, got {text!r}"
+        ) from None
+    return text
+
+
+def apply_overrides(values: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Apply `key=value` strings on top of `values` (a new dict)."""
+    out = dict(values)
+    for item in overrides:
+        if "=" not in item:
+            raise ValueError(f"--set expects key=value, got {item!r}")
+        key, text = item.split("=", 1)
+        out[key.strip()] = parse_value(key.strip(), text.strip())
+    return out
+
+
+def load_yaml(path: Path) -> dict[str, Any]:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping of config keys, got {type(data).__name__}")
+    unknown = sorted(set(data) - set(_field_types()) - {"preset"})
+    if unknown:
+        raise ValueError(f"{path}: unknown config keys {unknown}; see rlvrlab/train/config.py for the fields")
+    return data
+
+
+def resolve_config(
+    *, preset: str | None = None, config_path: Path | None = None, overrides: list[str] = (), **explicit: Any
+) -> TrainConfig:
+    """Precedence (later wins): paper defaults < preset < YAML file < --set overrides < explicit arguments
+    that are not None (the CLI's --model/--data/--reward/--out)."""
+    values: dict[str, Any] = {}
+    file_values = load_yaml(config_path) if config_path else {}
+    preset = preset or file_values.pop("preset", None)
+    file_values.pop("preset", None)
+    if preset is not None:
+        if preset not in PRESETS:
+            raise ValueError(f"unknown preset {preset!r}: use one of {', '.join(PRESETS)}")
+        values.update(PRESETS[preset])
+    values.update(file_values)
+    values = apply_overrides(values, list(overrides))
+    values.update({k: v for k, v in explicit.items() if v is not None})
+    return TrainConfig(**values)
+
+
+def save_config(config: TrainConfig, path: Path) -> None:
+    """Write the resolved config; `rlvr train --config PATH` reproduces the run from it alone."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(config.to_dict(), sort_keys=False), encoding="utf-8")
+
+
+def to_grpo_config(config: TrainConfig, num_processes: int = 1, **extra: Any) -> Any:
+    """Translate to TRL's GRPOConfig, setting every algorithm field explicitly (TRL defaults drift).
+
+    Checkpoints and logs are aligned to rollouts: TRL logs once per rollout (`logging_steps` =
+    updates_per_rollout optimizer steps) and saves only at rollout boundaries, so a resume never starts
+    inside a rollout (TRL would regenerate it)."""
+    from trl import GRPOConfig
+
+    config.validate(num_processes)
+    per_forward = config.micro_batch_size * num_processes
+    eps = math.inf if config.clip == "off" else config.epsilon
+    eps_high = math.inf if config.clip == "off" else (config.epsilon_high or config.epsilon)
+    upr = config.updates_per_rollout
+    return GRPOConfig(
+        output_dir=config.output_dir,
+        num_generations=config.group_size,
+        per_device_train_batch_size=config.micro_batch_size,
+        gradient_accumulation_steps=config.mini_batch_size // per_forward,
+        steps_per_generation=config.rollout_size // per_forward,
+        num_iterations=1,
+        max_steps=config.max_steps * upr,
+        epsilon=eps,
+        epsilon_high=eps_high,
+        beta=config.kl_coef,
+        loss_type=config.loss_normalisation,
+        scale_rewards="group" if config.advantage_std else "none",
+        importance_sampling_level="token",
+        mask_truncated_completions=False,
+        top_entropy_quantile=1.0,
+        learning_rate=config.learning_rate,
+        lr_scheduler_type=config.lr_scheduler,
+        warmup_steps=config.warmup_steps,
+        optim="adamw_torch",
+        adam_beta1=config.adam_beta1,
+        adam_beta2=config.adam_beta2,
+        adam_epsilon=1e-8,
+        weight_decay=config.weight_decay,
+        max_grad_norm=config.max_grad_norm,
+        temperature=config.temperature,
+        top_p=config.top_p,
+        top_k=0,
+        min_p=None,
+        repetition_penalty=1.0,
+        max_completion_length=config.max_completion_length,
+        seed=config.seed,
+        data_seed=config.seed,
+        shuffle_dataset=True,
+        bf16=config.bf16,
+        gradient_checkpointing=config.gradient_checkpointing,
+        use_vllm=config.use_vllm,
+        vllm_mode=config.vllm_mode,
+        logging_steps=upr,
+        save_strategy="steps" if config.save_every else "no",
+        save_steps=max(config.save_every, 1) * upr,
+        save_total_limit=config.save_total_limit,
+        report_to=[] if config.report_to == "none" else [config.report_to],
+        log_completions=False,
+        disable_dropout=True,
+        remove_unused_columns=False,
+        **extra,
+    )
+
+
+def config_fields() -> list[str]:
+    return [f.name for f in dataclasses.fields(TrainConfig)]

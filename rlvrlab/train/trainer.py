@@ -1,0 +1,233 @@
+"""The one training engine: TRL's GRPOTrainer (pinned trl==1.16.0) plus what the paper needs.
+
+`RLVRTrainer` adds, without touching TRL's loss code:
+- optional second advantage whitening (the paper's OpenRLHF code; `second_whitening=True`), applied to the
+  advantages TRL computed, over all response tokens of the rollout across processes;
+- token-weighted clip statistics per rollout: `clip/low_fraction` (ratio < 1 - eps and A < 0) and
+  `clip/high_fraction` (ratio > 1 + eps and A > 0), i.e. the tokens whose gradient the clip removes, summed
+  over every micro-batch of the rollout and divided by all their response tokens. TRL's own
+  `clip_ratio/low_mean` uses the same per-token test but averages per-micro-batch fractions (not
+  token-weighted); it is kept under `trl/clip_ratio/*` for reference. `clip/ratio_outside_fraction` counts
+  tokens with the ratio outside [1 - eps, 1 + eps] regardless of the advantage sign (meaningful with clip off);
+- `policy/mean_token_prob` and `policy/entropy`: token-weighted over the update forward passes of the rollout
+  (the first update of a rollout sees the sampling policy);
+- per-completion records (id, completion, rewards, final advantage, uses_code, correct) for completions.jsonl
+  and `train/accuracy` (grading.grade against the `answer` column, whatever the training reward) and
+  `train/code_rate`; `time/reward_s` and `time/grading_s` per rollout.
+
+Clip off is TRL's loss with epsilon = inf (clamp(r, -inf, inf) = r, so -min(rA, rA) = -rA exactly); no
+loss override is needed. The oracle in `objective.py` checks both.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections import defaultdict
+from typing import Any
+
+import torch
+from accelerate.utils import gather_object
+from trl import GRPOTrainer
+
+from rlvrlab.analysis.code import uses_code
+
+logger = logging.getLogger(__name__)
+
+_SUM_KEYS = (
+    "tokens",
+    "clip_low",
+    "clip_high",
+    "ratio_outside",
+    "prob",
+    "entropy",
+    "samples",
+    "code",
+    "graded",
+    "correct",
+)
+
+
+def _grade_fn(grading_mode: str) -> Any:
+    """grading.grade bound to a mode, or None while the grading module has not landed."""
+    try:
+        from rlvrlab.grading import grade
+    except ImportError:
+        logger.warning("rlvrlab.grading.grade is not available: train/accuracy will not be logged")
+        return None
+    return lambda response, gold: grade(response, gold, mode=grading_mode)
+
+
+class RLVRTrainer(GRPOTrainer):
+    """GRPOTrainer with the paper's second whitening option and the logging the science needs."""
+
+    def __init__(
+        self,
+        *args: Any,
+        second_whitening: bool = False,
+        ratio_epsilon: float = 0.2,
+        grading_mode: str = "paper",
+        log_completions_every: int = 1,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.second_whitening = second_whitening
+        self.ratio_epsilon = ratio_epsilon
+        self.log_completions_every = log_completions_every
+        self._grade = _grade_fn(grading_mode)
+        self._sums: dict[str, float] = defaultdict(float)
+        self._times: dict[str, float] = defaultdict(float)
+        self._captured: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
+        self._last_rewards: tuple[list[dict], list[Any], torch.Tensor] | None = None
+        self.pending_records: list[dict[str, Any]] = []
+        self.extra_metrics: dict[str, float] = {}
+
+    @property
+    def updates_per_rollout(self) -> int:
+        return self.args.steps_per_generation // self.args.gradient_accumulation_steps
+
+    @property
+    def rollout_index(self) -> int:
+        """1-based index of the rollout being trained (the paper's step)."""
+        return self.state.global_step // self.updates_per_rollout + 1
+
+    # ---- rewards and advantages -------------------------------------------------------------
+    def _calculate_rewards(self, inputs, prompts, completions, completion_ids_list):
+        start = time.perf_counter()
+        rewards = super()._calculate_rewards(inputs, prompts, completions, completion_ids_list)
+        self._times["reward"] += time.perf_counter() - start
+        self._last_rewards = (inputs, completions, rewards)
+        return rewards
+
+    def _generate_and_score_completions(self, inputs):
+        output = super()._generate_and_score_completions(inputs)
+        if not self.model.training:
+            return output
+        if self.second_whitening:
+            output["advantages"] = self._whiten(output["advantages"], output["completion_mask"])
+        self._record_rollout(output["advantages"])
+        return output
+
+    def _whiten(self, advantages: torch.Tensor, completion_mask: torch.Tensor) -> torch.Tensor:
+        """objective.whiten_advantages, with the token-weighted sums reduced across processes."""
+        lengths = completion_mask.sum(dim=1).to(torch.float64)
+        adv = advantages.to(torch.float64)
+        totals = self.accelerator.reduce(torch.stack([(adv * lengths).sum(), lengths.sum()]), reduction="sum")
+        mean = totals[0] / totals[1]
+        var = self.accelerator.reduce(((adv - mean) ** 2 * lengths).sum(), reduction="sum") / totals[1]
+        return ((adv - mean) * var.clamp(min=1e-8).rsqrt()).to(advantages.dtype)
+
+    def _record_rollout(self, advantages: torch.Tensor) -> None:
+        """Per-completion code use and correctness (local), and the completions.jsonl rows (gathered)."""
+        assert self._last_rewards is not None, (
+            "_calculate_rewards runs inside _generate_and_score_completions"
+        )
+        inputs, completions, rewards = self._last_rewards
+        texts = [c if isinstance(c, str) else c[-1]["content"] for c in completions]
+        codes = [uses_code(t) for t in texts]
+        start = time.perf_counter()
+        correct: list[bool | None] = [None] * len(texts)
+        if self._grade is not None:
+            correct = [
+                bool(self._grade(t, x["answer"]).correct) if x.get("answer") else None
+                for t, x in zip(texts, inputs, strict=True)
+            ]
+        self._times["grading"] += time.perf_counter() - start
+        self._sums["samples"] += len(texts)
+        self._sums["code"] += sum(codes)
+        self._sums["graded"] += sum(c is not None for c in correct)
+        self._sums["correct"] += sum(bool(c) for c in correct)
+        every = self.log_completions_every
+        if every and (self.rollout_index - 1) % every == 0:
+            self._gather_records(inputs, texts, rewards, advantages, codes, correct)
+
+    def _gather_records(self, inputs, texts, rewards, advantages, codes, correct) -> None:
+        n = len(texts)
+        local = rewards[
+            self.accelerator.process_index * n : (self.accelerator.process_index + 1) * n
+        ].tolist()
+        rows = []
+        for i, x in enumerate(inputs):
+            rows.append(
+                {
+                    "step": self.rollout_index,
+                    "id": x.get("id"),
+                    "completion": texts[i],
+                    "rewards": dict(zip(self.reward_func_names, local[i], strict=True)),
+                    "advantage": float(advantages[i]),
+                    "uses_code": codes[i],
+                    "correct": correct[i],
+                }
+            )
+        rows = gather_object(rows)
+        if self.accelerator.is_main_process:
+            self.pending_records.extend(rows)
+
+    # ---- loss-side statistics -----------------------------------------------------------------
+    def _get_per_token_logps_and_entropies(
+        self, model, input_ids, attention_mask, logits_to_keep, *args, **kwargs
+    ):
+        logps, entropies, aux = super()._get_per_token_logps_and_entropies(
+            model, input_ids, attention_mask, logits_to_keep, *args, **kwargs
+        )
+        if torch.is_grad_enabled() and entropies is not None:  # the update forward pass inside _compute_loss
+            self._captured = (logps.detach(), entropies.detach(), attention_mask[:, -logits_to_keep:])
+        return logps, entropies, aux
+
+    def _compute_loss(self, model, inputs):
+        self._captured = None
+        loss = super()._compute_loss(model, inputs)
+        if self.model.training and self._captured is not None:
+            self._accumulate_loss_stats(inputs)
+        return loss
+
+    @torch.no_grad()
+    def _accumulate_loss_stats(self, inputs: dict[str, Any]) -> None:
+        logps, entropies, mask = self._captured
+        mask = mask.bool() & inputs["completion_mask"].bool()
+        old = inputs.get("old_per_token_logps")
+        ratio = torch.ones_like(logps) if old is None else torch.exp(logps - old)
+        adv = inputs["advantages"].unsqueeze(1) if inputs["advantages"].dim() == 1 else inputs["advantages"]
+        low = (ratio < 1 - self.epsilon_low) & (adv < 0)
+        high = (ratio > 1 + self.epsilon_high) & (adv > 0)
+        outside = (ratio < 1 - self.ratio_epsilon) | (ratio > 1 + self.ratio_epsilon)
+        self._sums["tokens"] += float(mask.sum())
+        self._sums["clip_low"] += float((low & mask).sum())
+        self._sums["clip_high"] += float((high & mask).sum())
+        self._sums["ratio_outside"] += float((outside & mask).sum())
+        self._sums["prob"] += float((torch.exp(logps) * mask).sum())
+        self._sums["entropy"] += float((entropies * mask).sum())
+
+    # ---- logging --------------------------------------------------------------------------------
+    def rollout_metrics(self) -> dict[str, float]:
+        """The rollout's token-weighted statistics, summed across processes; resets the accumulators."""
+        device = self.accelerator.device
+        local = torch.tensor([self._sums[k] for k in _SUM_KEYS], dtype=torch.float64, device=device)
+        s = dict(zip(_SUM_KEYS, self.accelerator.reduce(local, reduction="sum").tolist(), strict=True))
+        times = torch.tensor(
+            [self._times["reward"], self._times["grading"]], dtype=torch.float64, device=device
+        )
+        reward_s, grading_s = self.accelerator.reduce(times, reduction="mean").tolist()
+        self._sums.clear()
+        self._times.clear()
+        tokens = max(s["tokens"], 1.0)
+        out = {
+            "clip/low_fraction": s["clip_low"] / tokens,
+            "clip/high_fraction": s["clip_high"] / tokens,
+            "clip/ratio_outside_fraction": s["ratio_outside"] / tokens,
+            "policy/mean_token_prob": s["prob"] / tokens,
+            "policy/entropy": s["entropy"] / tokens,
+            "train/code_rate": s["code"] / max(s["samples"], 1.0),
+            "train/accuracy": s["correct"] / s["graded"] if s["graded"] else math.nan,
+            "time/reward_s": reward_s,
+            "time/grading_s": grading_s,
+        }
+        return out
+
+    def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
+        if self.model.training and "loss" in logs:
+            logs.update(self.rollout_metrics())
+            logs.update(self.extra_metrics)
+            self.extra_metrics = {}
+        super().log(logs, start_time)
