@@ -30,6 +30,34 @@ def fail(message: str) -> None:
 # ---- commands are added below this line, one function (or sub-app) each ----
 
 
+@app.command("label")
+def label(
+    model: Annotated[str, typer.Option(help="Local model folder or hub id.")],
+    data: Annotated[str, typer.Option(help="Shipped name, local file or hub id.")],
+    out: Annotated[Path, typer.Option(help="Output folder (all/correct/incorrect.jsonl, stats.json).")],
+    samples: Annotated[int, typer.Option(help="Samples per problem (paper: 64).")] = 64,
+    temperature: Annotated[float, typer.Option(help="Sampling temperature (paper: 1.0).")] = 1.0,
+    backend: Annotated[str, typer.Option(help="hf (transformers) or vllm (GPU).")] = "hf",
+    limit: Annotated[int | None, typer.Option(help="First N problems.")] = None,
+    resume: Annotated[bool, typer.Option(help="Continue (or relabel) a run in --out.")] = False,
+    label_mode: Annotated[str, typer.Option(help="majority, minority or random (seeded).")] = "majority",
+    grading: Annotated[str, typer.Option(help="Equivalence for clustering: robust or paper.")] = "robust",
+    prompt: Annotated[
+        str, typer.Option(help="qwen-math, chat, r1, code-forcing or a {problem} template.")
+    ] = "qwen-math",
+    max_new_tokens: Annotated[int, typer.Option(help="Generation budget per sample.")] = 3072,
+    batch_size: Annotated[int, typer.Option(help="Completions generated together.")] = 16,
+    seed: Annotated[int, typer.Option(help="Sampling and random-label seed.")] = 0,
+) -> None:
+    """Label problems with the model's own majority-vote answer; write the incorrect-label set too."""
+    from rlvrlab.labels.command import label_command
+
+    try:
+        label_command(console, **{k: v for k, v in locals().items() if k != "label_command"})
+    except ValueError as err:  # DataError is a ValueError
+        fail(str(err))
+
+
 @app.command("eval")
 def eval_(
     model: Annotated[str | None, typer.Option(help="Local model folder or hub id.")] = None,
