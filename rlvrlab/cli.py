@@ -61,19 +61,31 @@ def label(
 @app.command("eval")
 def eval_(
     model: Annotated[str | None, typer.Option(help="Local model folder or hub id.")] = None,
-    benchmarks: Annotated[str, typer.Option(help="Comma-separated names or files.")] = "math500,aime24,aime25,amc",
+    benchmarks: Annotated[
+        str, typer.Option(help="Comma-separated names or files.")
+    ] = "math500,aime24,aime25,amc",
     out: Annotated[Path | None, typer.Option(help="Output folder (samples.jsonl, summary.json).")] = None,
     backend: Annotated[str, typer.Option(help="hf (transformers) or vllm (GPU, untested here).")] = "hf",
-    prompt: Annotated[str, typer.Option(help="qwen-math, chat, r1, code-forcing or a {problem} template.")] = "qwen-math",
+    prompt: Annotated[
+        str, typer.Option(help="qwen-math, chat, r1, code-forcing or a {problem} template.")
+    ] = "qwen-math",
     limit: Annotated[int | None, typer.Option(help="First N problems of each benchmark.")] = None,
     resume: Annotated[bool, typer.Option(help="Continue an interrupted run in --out.")] = False,
-    overrides: Annotated[list[str] | None, typer.Option("--set", help="Protocol override, e.g. aime24.n_samples=16.")] = None,
-    grading_mode: Annotated[str | None, typer.Option(help="paper (default) or robust, for every benchmark.")] = None,
+    overrides: Annotated[
+        list[str] | None, typer.Option("--set", help="Protocol override, e.g. aime24.n_samples=16.")
+    ] = None,
+    grading_mode: Annotated[
+        str | None, typer.Option(help="paper (default) or robust, for every benchmark.")
+    ] = None,
     batch_size: Annotated[int, typer.Option(help="Completions generated together.")] = 16,
     seed: Annotated[int, typer.Option(help="Base seed (sampling, bootstrap).")] = 0,
-    from_generations: Annotated[Path | None, typer.Option(help="Grade a generations .json/.jsonl instead.")] = None,
+    from_generations: Annotated[
+        Path | None, typer.Option(help="Grade a generations .json/.jsonl instead.")
+    ] = None,
     benchmark: Annotated[str | None, typer.Option(help="Benchmark of --from-generations.")] = None,
-    compare: Annotated[tuple[Path, Path] | None, typer.Option(help="Two eval folders A B: B - A, paired CI.")] = None,
+    compare: Annotated[
+        tuple[Path, Path] | None, typer.Option(help="Two eval folders A B: B - A, paired CI.")
+    ] = None,
 ) -> None:
     """Evaluate a model with the paper's protocol, grade imported generations, or compare two runs."""
     from rlvrlab.data import DataError
@@ -83,6 +95,7 @@ def eval_(
         eval_command(console, **{k: v for k, v in locals().items() if k not in ("DataError", "eval_command")})
     except (DataError, ValueError) as err:
         fail(str(err))
+
 
 sim_app = typer.Typer(
     help="The synthetic math world: pretrain sim model families, show their priors.", no_args_is_help=True

@@ -16,7 +16,9 @@ from rlvrlab.generate.types import GenerationParams, Sample
 logger = logging.getLogger(__name__)
 
 
-def load_model_and_tokenizer(name_or_path: str, device: str | None = None, dtype: str = "auto") -> tuple[Any, Any]:
+def load_model_and_tokenizer(
+    name_or_path: str, device: str | None = None, dtype: str = "auto"
+) -> tuple[Any, Any]:
     """Load a causal LM + tokenizer from a local folder or hub id (the same path for both).
 
     dtype "auto": bfloat16 on CUDA, float32 on CPU (bf16 matmuls are slow on most CPUs)."""
@@ -53,7 +55,10 @@ class HFGenerator:
     def generate_batches(
         self, prompts: list[str], params: GenerationParams, on_batch: Callable[[int], None] | None = None
     ) -> Iterator[tuple[list[int], list[Sample]]]:
-        """Yield (input indices, samples) batch by batch so callers can save results as they finish."""
+        """Yield (input indices, samples) batch by batch so callers can save results as they finish.
+
+        Seeds torch's global RNG once with `params.seed`: samples are reproducible for the same prompts,
+        batch size and device. Callers that resume (rlvrlab.evaluate) seed each planned batch instead."""
         torch.manual_seed(params.seed)
         order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
         for start in range(0, len(order), self.batch_size):
@@ -66,8 +71,13 @@ class HFGenerator:
     @torch.inference_mode()
     def _generate_batch(self, prompts: list[str], params: GenerationParams) -> list[Sample]:
         tok = self.tokenizer
-        tok.padding_side = "left"
-        enc = tok(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(self.model.device)
+        side, tok.padding_side = tok.padding_side, "left"  # restored below: the trainer shares this tokenizer
+        try:
+            enc = tok(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(
+                self.model.device
+            )
+        finally:
+            tok.padding_side = side
         kwargs: dict[str, Any] = {"max_new_tokens": params.max_new_tokens, "pad_token_id": tok.pad_token_id}
         if params.temperature > 0:
             kwargs.update(do_sample=True, temperature=params.temperature, top_p=params.top_p, top_k=0)

@@ -1,0 +1,34 @@
+"""Evaluation with the paper's protocol: MATH-500 greedy, AIME24/AIME25/AMC avg@8 at T=0.6.
+
+- `run_eval(EvalConfig)`: the `rlvr eval` loop (incremental samples.jsonl, resume, summary.json).
+- `quick_eval(model, tokenizer, benchmark, limit=...)`: in-memory evaluation the trainer calls.
+- `grade_generations(file, benchmark, out)`: grade completions produced elsewhere.
+- `compare_runs(dir_a, dir_b)`: paired-bootstrap differences between two runs.
+- `metrics`: avg@k, unbiased pass@k, bootstrap intervals, computed from sample rows.
+Output schemas are documented in `rlvrlab.evaluate.run`.
+"""
+
+from rlvrlab.evaluate.compare import compare_runs
+from rlvrlab.evaluate.generations import grade_generations, load_generations
+from rlvrlab.evaluate.metrics import avg_at_k, bootstrap_ci, paired_bootstrap_ci, pass_at_k, summarize
+from rlvrlab.evaluate.protocol import PAPER_PROTOCOLS, BenchmarkProtocol, parse_overrides, resolve_protocol
+from rlvrlab.evaluate.run import EvalConfig, evaluate_problems, quick_eval, run_eval
+
+__all__ = [
+    "PAPER_PROTOCOLS",
+    "BenchmarkProtocol",
+    "EvalConfig",
+    "avg_at_k",
+    "bootstrap_ci",
+    "compare_runs",
+    "evaluate_problems",
+    "grade_generations",
+    "load_generations",
+    "paired_bootstrap_ci",
+    "pass_at_k",
+    "quick_eval",
+    "resolve_protocol",
+    "parse_overrides",
+    "run_eval",
+    "summarize",
+]

@@ -1,0 +1,128 @@
+"""`rlvr eval`'s three modes (evaluate a model, grade imported generations, compare two runs) and their
+console tables. Kept out of `rlvrlab/cli.py` so the shared CLI file holds only the option list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{100 * value:.1f}"
+    return str(value)
+
+
+def summary_table(summary: dict[str, Any]) -> Table:
+    """Accuracy (percent) with its 95% interval, pass@k, code rate, accuracy with/without code,
+    truncation rate and grading timeouts, one row per benchmark."""
+    table = Table(
+        "benchmark", "problems x k", "acc [95% CI]", "pass@k", "code", "acc code/no", "trunc", "t/o"
+    )
+    for name, m in summary["benchmarks"].items():
+        k = m["samples_per_problem"]
+        low, high = m["accuracy_ci95"]
+        table.add_row(
+            name,
+            f"{m['n_problems']} x {k}",
+            f"{_fmt(m['accuracy'])} [{_fmt(low)}, {_fmt(high)}]",
+            _fmt(m.get(f"pass@{k}")),
+            _fmt(m["code_rate"]),
+            f"{_fmt(m['accuracy_with_code'])}/{_fmt(m['accuracy_without_code'])}",
+            _fmt(m["truncation_rate"]),
+            str(m["n_timeouts"]),
+        )
+    return table
+
+
+def compare_table(result: dict[str, dict[str, Any]]) -> Table:
+    table = Table("benchmark", "n", "A", "B", "B - A", "95% CI (paired)", "code A", "code B")
+    for name, r in result.items():
+        low, high = r["diff_ci95"]
+        table.add_row(
+            name,
+            str(r["n_problems"]),
+            _fmt(r["accuracy_a"]),
+            _fmt(r["accuracy_b"]),
+            f"{100 * r['diff']:+.1f}",
+            f"[{100 * low:+.1f}, {100 * high:+.1f}]",
+            _fmt(r["code_rate_a"]),
+            _fmt(r["code_rate_b"]),
+        )
+    return table
+
+
+def eval_command(
+    console: Console,
+    *,
+    model: str | None,
+    benchmarks: str,
+    out: Path | None,
+    backend: str,
+    prompt: str,
+    limit: int | None,
+    resume: bool,
+    overrides: list[str],
+    grading_mode: str | None,
+    batch_size: int,
+    seed: int,
+    from_generations: Path | None,
+    benchmark: str | None,
+    compare: tuple[Path, Path] | None,
+) -> None:
+    """Dispatch on the mode; bad combinations raise ValueError naming the fix."""
+    from rlvrlab.prompts import get_prompt
+
+    if compare is not None:
+        from rlvrlab.evaluate.compare import compare_runs
+
+        result = compare_runs(*compare, seed=seed)
+        console.print(compare_table(result))
+        if out is not None:
+            import json
+
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "compare.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        return
+    if out is None:
+        raise ValueError("--out DIR is required (where samples.jsonl and summary.json go)")
+    if from_generations is not None:
+        from rlvrlab.evaluate.generations import grade_generations
+
+        if not benchmark:
+            raise ValueError("--from-generations needs --benchmark NAME (e.g. math500) to join gold answers")
+        summary = grade_generations(
+            from_generations,
+            benchmark,
+            out,
+            grading_mode=grading_mode or "paper",
+            extract_mode=get_prompt(prompt).answer_mode,
+            seed=seed,
+        )
+        console.print(summary_table(summary))
+        return
+    if model is None:
+        raise ValueError("--model PATH_OR_HUB_ID is required (or use --from-generations / --compare)")
+    from rlvrlab.evaluate.run import EvalConfig, run_eval
+
+    extra = [f"grading_mode={grading_mode}"] if grading_mode else []
+    config = EvalConfig(
+        model=model,
+        out=str(out),
+        benchmarks=tuple(b.strip() for b in benchmarks.split(",") if b.strip()),
+        backend=backend,  # type: ignore[arg-type]
+        prompt=prompt,
+        limit=limit,
+        resume=resume,
+        overrides=tuple(extra + overrides),
+        batch_size=batch_size,
+        seed=seed,
+    )
+    summary = run_eval(config)
+    console.print(summary_table(summary))
+    console.print(f"results in {out}/samples.jsonl and {out}/summary.json")

@@ -1,0 +1,124 @@
+"""Metrics over graded samples: avg@k, unbiased pass@k, bootstrap intervals, code and truncation rates.
+
+Everything here works on plain rows (dicts with at least `problem_id`, `correct`; optionally
+`uses_code`, `timed_out`, `finish_reason`, `n_tokens`), i.e. on `samples.jsonl` as written by
+`rlvrlab.evaluate.run`, so analysis code can recompute any number from the files alone.
+
+Intervals are percentile bootstraps over *problems* (the unit that was sampled from the world), not over
+samples: with 30 AIME problems the interval is wide, which is the point (the paper: differences under ~2
+points on AIME are not significant).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """Unbiased pass@k estimator (Chen et al. 2021): 1 - C(n-c, k) / C(n, k), computed as a stable
+    product. n samples of which c are correct; requires k <= n."""
+    if not 0 <= c <= n:
+        raise ValueError(f"pass_at_k: need 0 <= c <= n, got n={n}, c={c}")
+    if not 1 <= k <= n:
+        raise ValueError(f"pass_at_k: need 1 <= k <= n (samples per problem), got n={n}, k={k}")
+    if n - c < k:
+        return 1.0
+    return float(1.0 - np.prod(1.0 - k / np.arange(n - c + 1, n + 1)))
+
+
+def group_by_problem(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Rows -> {problem_id: rows of that problem}, in first-seen problem order."""
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[str(row["problem_id"])].append(row)
+    return dict(groups)
+
+
+def per_problem_accuracy(rows: Iterable[dict[str, Any]]) -> dict[str, float]:
+    """{problem_id: fraction of that problem's samples graded correct}."""
+    return {pid: float(np.mean([bool(r["correct"]) for r in g])) for pid, g in group_by_problem(rows).items()}
+
+
+def avg_at_k(rows: Iterable[dict[str, Any]]) -> float:
+    """avg@k: mean over problems of the per-problem accuracy (equals the sample mean when every problem
+    has the same number of samples, as in the paper's avg@8)."""
+    acc = per_problem_accuracy(rows)
+    return float(np.mean(list(acc.values()))) if acc else float("nan")
+
+
+def bootstrap_ci(
+    per_problem_values: Sequence[float], n_boot: int = 2000, seed: int = 0, level: float = 0.95
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean, resampling problems with replacement."""
+    values = np.asarray(per_problem_values, dtype=float)
+    if values.size == 0:
+        return (float("nan"), float("nan"))
+    rng = np.random.default_rng(seed)
+    means = values[rng.integers(0, values.size, size=(n_boot, values.size))].mean(axis=1)
+    tail = (1 - level) / 2 * 100
+    return (float(np.percentile(means, tail)), float(np.percentile(means, 100 - tail)))
+
+
+def paired_bootstrap_ci(
+    values_a: Sequence[float],
+    values_b: Sequence[float],
+    n_boot: int = 2000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> tuple[float, float, float]:
+    """(mean(b - a), low, high): bootstrap of the per-problem difference, resampling problems jointly so
+    the pairing (same problem in both runs) removes problem difficulty from the noise."""
+    a, b = np.asarray(values_a, dtype=float), np.asarray(values_b, dtype=float)
+    if a.shape != b.shape:
+        raise ValueError(f"paired_bootstrap_ci: runs cover different problems ({a.size} vs {b.size} values)")
+    diff = b - a
+    low, high = bootstrap_ci(diff, n_boot=n_boot, seed=seed, level=level)
+    return (float(diff.mean()) if diff.size else float("nan"), low, high)
+
+
+def _rate(flags: list[bool]) -> float | None:
+    return float(np.mean(flags)) if flags else None
+
+
+def _pass_ks(n: int) -> list[int]:
+    """k values reported for pass@k: powers of two up to n, plus n itself."""
+    ks = [k for k in (1, 2, 4, 8, 16, 32, 64, 128, 256) if k <= n]
+    return ks if n in ks else [*ks, n]
+
+
+def summarize(rows: Sequence[dict[str, Any]], n_boot: int = 2000, seed: int = 0) -> dict[str, Any]:
+    """All metrics of one benchmark from its sample rows (schema in `rlvrlab.evaluate.run`)."""
+    if not rows:
+        raise ValueError("summarize: no sample rows (nothing was generated or graded)")
+    groups = group_by_problem(rows)
+    acc = per_problem_accuracy(rows)
+    k_min = min(len(g) for g in groups.values())
+    low, high = bootstrap_ci(list(acc.values()), n_boot=n_boot, seed=seed)
+    out: dict[str, Any] = {
+        "n_problems": len(groups),
+        "n_samples": len(rows),
+        "samples_per_problem": k_min,
+        "accuracy": avg_at_k(rows),
+        f"avg@{k_min}": avg_at_k(rows),
+        "accuracy_ci95": [low, high],
+    }
+    for k in _pass_ks(k_min):
+        per = [pass_at_k(len(g), sum(bool(r["correct"]) for r in g), k) for g in groups.values()]
+        out[f"pass@{k}"] = float(np.mean(per))
+    with_code = [bool(r["correct"]) for r in rows if r.get("uses_code")]
+    without_code = [bool(r["correct"]) for r in rows if r.get("uses_code") is False]
+    finish = [r.get("finish_reason") for r in rows if r.get("finish_reason") is not None]
+    tokens = [r["n_tokens"] for r in rows if r.get("n_tokens") is not None]
+    out.update(
+        code_rate=_rate([bool(r.get("uses_code")) for r in rows]),
+        accuracy_with_code=_rate(with_code),
+        accuracy_without_code=_rate(without_code),
+        n_timeouts=sum(bool(r.get("timed_out")) for r in rows),
+        truncation_rate=_rate([f == "length" for f in finish]),
+        mean_tokens=float(np.mean(tokens)) if tokens else None,
+    )
+    return out
