@@ -30,6 +30,32 @@ def fail(message: str) -> None:
 # ---- commands are added below this line, one function (or sub-app) each ----
 
 
+@app.command("grade")
+def grade_command(
+    input_path: Annotated[Path, typer.Argument(help="JSONL with `response` and `answer` per row.")],
+    out: Annotated[Path, typer.Option("--out", help="Output JSONL (adds extracted, correct, reason).")],
+    mode: Annotated[str, typer.Option("--mode", help="paper | robust")] = "paper",
+    extract_mode: Annotated[str, typer.Option("--extract", help="paper | r1")] = "paper",
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds per comparison.")] = 5.0,
+) -> None:
+    """Grade model responses against gold answers."""
+    from rlvrlab.grading.files import grade_jsonl
+
+    if mode not in ("paper", "robust") or extract_mode not in ("paper", "r1"):
+        fail(f"--mode must be paper|robust and --extract paper|r1, got {mode!r}, {extract_mode!r}")
+    if not input_path.is_file():
+        fail(f"input file not found: {input_path}")
+    try:
+        summary = grade_jsonl(input_path, out, mode, extract_mode, timeout)  # type: ignore[arg-type]
+    except ValueError as error:
+        fail(str(error))
+    console.print(
+        f"graded {summary.rows} rows ({mode}): accuracy {summary.accuracy:.4f} "
+        f"({summary.correct}/{summary.rows}), timeouts {summary.timeouts} -> {out}",
+        highlight=False,
+    )
+
+
 @app.command("label")
 def label(
     model: Annotated[str, typer.Option(help="Local model folder or hub id.")],
