@@ -30,6 +30,36 @@ def fail(message: str) -> None:
 # ---- commands are added below this line, one function (or sub-app) each ----
 
 
+@app.command("analyze")
+def analyze(
+    eval_dirs: Annotated[list[Path], typer.Argument(help="EVAL_DIR [EVAL_DIR_B]: B is compared with A.")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print one machine-readable JSON object.")] = False,
+) -> None:
+    """Code rate, accuracy with/without code, answer format; with two evals, Code/Lang transitions."""
+    from rlvrlab.report.command import analyze_command
+
+    try:
+        analyze_command(console, eval_dirs, json_out)
+    except ValueError as err:
+        fail(str(err))
+
+
+@app.command("report")
+def report(
+    inputs: Annotated[list[Path], typer.Argument(help="Run dirs and/or eval dirs, in any mix.")],
+    out: Annotated[Path, typer.Option(help="Output folder (index.html, index.md, PNGs).")],
+    title: Annotated[str, typer.Option(help="Page title.")] = "rlvrlab report",
+    baseline: Annotated[str | None, typer.Option(help="Eval name compared against (default: first).")] = None,
+) -> None:
+    """Write a static HTML report (plus a markdown twin) of training runs and evals."""
+    from rlvrlab.report.command import report_command
+
+    try:
+        report_command(console, inputs, out, title, baseline)
+    except ValueError as err:
+        fail(str(err))
+
+
 @app.command("grade")
 def grade_command(
     input_path: Annotated[Path, typer.Argument(help="JSONL with `response` and `answer` per row.")],

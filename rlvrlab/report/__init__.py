@@ -1,0 +1,1 @@
+"""Static reports (HTML + markdown twin) of training runs and evals; `write_report` is the entry point."""
