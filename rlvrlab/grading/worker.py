@@ -116,9 +116,15 @@ class KillableWorker:
         self.restarts += 1
 
     def warm_up(self) -> None:
-        """Start the worker now so the first timed comparison does not pay for the sympy import."""
+        """Start the worker and its spare now, so no timed comparison pays for a sympy import.
+
+        Limitation: a comparison that follows a kill by less than the spare's start-up time
+        (~1-2 s) waits for that start-up on top of its own limit.
+        """
         with self._lock:
             self._ready_child()
+            assert self._spare is not None
+            _wait_ready(self._spare)
 
     def call(self, name: str, args: tuple, timeout: float) -> WorkerReply:
         """Run WORKER_FUNCTIONS[name](*args) in the worker; kill it if no reply within `timeout` s."""

@@ -1,0 +1,242 @@
+"""Extraction, paper/robust verdicts, timeouts and the cache (offline, CPU)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rlvrlab.grading import (
+    DEFAULT_CACHE,
+    Verdict,
+    VerdictCache,
+    extract_answer,
+    grade,
+    normalize_answer,
+    verify,
+)
+from rlvrlab.grading.numeric import evaluate_number
+from rlvrlab.grading.worker import default_worker
+
+DATA = Path(__file__).parent / "data" / "qwen_math_1p5b"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def warm_worker() -> None:
+    default_worker().warm_up()
+
+
+EXTRACTION_CASES = [
+    ("The final answer is $12$. I hope it is correct. \\boxed{5}", "12"),
+    ("so \\boxed{\\frac{1}{2}} and later \\boxed{\\frac{3}{\\sqrt{2}}}.", "\\frac{3}{\\sqrt{2}}"),
+    ("\\fbox{7} then \\boxed{8}", "8"),
+    ("\\boxed{8} then \\fbox{7}", "7"),
+    ("we get $\\boxed 5$ apples", "5"),
+    ("Thus the answer is 42.", "42"),
+    ("So the final answer is:\n 17", "17"),
+    ("I computed 3, then 4,500 and finally -2.5 apples", "-2.5"),
+    ("no numbers here", None),
+    ("the answer is \\boxed{}", None),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), EXTRACTION_CASES)
+def test_extract_paper(text: str, expected: str | None) -> None:
+    assert extract_answer(text) == expected
+
+
+R1_CASES = [
+    ("<think>2+2</think><answer> 4 </answer>", "4"),
+    ("<answer>1</answer> ... <answer>so \\boxed{3}</answer>", "3"),
+    ("\\boxed{3} without tags", None),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), R1_CASES)
+def test_extract_r1(text: str, expected: str | None) -> None:
+    assert extract_answer(text, mode="r1") == expected
+
+
+ROBUST_CASES = [
+    ("1/2006!", "1/2004!", False),
+    ("1/2^{98}", "1/2^{99}", False),
+    ("1+1/e", "1-1/e", False),
+    ("300", "3", False),
+    ("0.5", "50", False),
+    ("1/\\sqrt{n}", "\\sqrt{1/n}", True),
+    ("70", "070", True),
+    ("142", "142.0", True),
+    ("0.5", "\\frac12", True),
+    ("(3,\\pi/2)", "\\left( 3, \\frac{\\pi}{2} \\right)", True),
+    ("5", "x=5", True),
+    ("\\frac{14}{3}", "\\dfrac{14}{3}", True),
+    ("a+b", "c+b", False),
+    ("2^{100}", "2^{100}+1", False),
+    ("\\sqrt{8}", "2\\sqrt{2}", True),
+]
+
+
+@pytest.mark.parametrize(("gold", "pred", "expected"), ROBUST_CASES)
+def test_robust_verdicts(gold: str, pred: str, expected: bool) -> None:
+    verdict = verify(gold, pred, mode="robust", cache=None)
+    assert verdict.correct is expected, verdict.reason
+
+
+PAPER_CASES = [
+    ("70", "070", True),
+    ("142.0", "142", True),
+    ("\\frac{1}{2}", "0.5", True),
+    ("\\left( 3, \\frac{\\pi}{2} \\right)", "(3,\\frac{\\pi}{2})", True),
+    ("300", "3", True),  # the paper's percentage leniency: gold/100 and gold*100 also match
+    ("1,-2", "-2,1", False),  # ordered, as the paper's parse_expr tuple
+    ("\\text{east}", "\\text{east}", False),  # normalises to "" (unit word): the paper grades it wrong
+    ("1\\frac{4}{5}", "2\\frac{2}{5}", False),  # mixed numbers, not products
+    ("x^2+2x+1", "(x+1)^2", True),
+    ("9", "12", False),
+    ("p - q", "p-q", True),
+    ("\\text{(B)}", "B", True),
+]
+
+
+@pytest.mark.parametrize(("gold", "pred", "expected"), PAPER_CASES)
+def test_paper_verdicts(gold: str, pred: str, expected: bool) -> None:
+    verdict = verify(gold, pred, mode="paper", cache=None)
+    assert verdict.correct is expected, verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "value"), [("\\frac{3}{4}", 0.75), ("-2^{3}", -8), ("1/2^{99}", 2.0**-99), ("\\sqrt[3]{27}", 3)]
+)
+def test_evaluate_number(text: str, value: float) -> None:
+    assert evaluate_number(text) == pytest.approx(value)
+
+
+@pytest.mark.parametrize("text", ["x+1", "10^{10^{10^{10}}}", "\\sin 3", "1/0", "\\sqrt{-1}"])
+def test_evaluate_number_declines(text: str) -> None:
+    assert evaluate_number(text) is None
+
+
+def test_normalize_answer_is_idempotent() -> None:
+    for raw in ["\\dfrac{1}{2}", "x = 5", "10\\%", "\\left( 3, \\frac{\\pi}{2} \\right)", "5 \\text{ cm}"]:
+        once = normalize_answer(raw)
+        assert normalize_answer(once) == once
+
+
+@pytest.mark.parametrize("mode", ["paper", "robust"])
+@pytest.mark.parametrize("pred", ["5^{5^{5^{5^5}}}", "10^{10^{10^{10}}}"])
+def test_huge_powers_return_within_limit(mode: str, pred: str) -> None:
+    limit = 1.0
+    default_worker().warm_up()  # a spare is ready even if the previous case killed the worker
+    started = time.monotonic()
+    verdict = verify("1", pred, mode=mode, timeout=limit, cache=None)  # type: ignore[arg-type]
+    assert time.monotonic() - started < limit + 0.5
+    assert verdict.correct is False
+
+
+def test_timeout_is_a_false_verdict_with_reason() -> None:
+    verdict = verify("x", "5^{5^{5^{5^5}}}+x-5^{5^{5^{5^5}}}", mode="paper", timeout=0.3, cache=None)
+    assert verdict.correct is False
+    assert verdict.timed_out and verdict.reason.startswith("timeout")
+
+
+def test_verify_off_the_main_thread() -> None:
+    results: list[Verdict] = []
+    thread = threading.Thread(target=lambda: results.append(verify("(x+1)^2", "x^2+2x+1", cache=None)))
+    thread.start()
+    thread.join(timeout=30)
+    assert results and results[0].correct
+
+
+def test_cache_hits_on_repeated_answers() -> None:
+    cache = VerdictCache()
+    first = verify("\\frac{1}{3}", "\\dfrac13", cache=cache)
+    again = verify("\\frac{1}{3}", "\\frac{1}{3}", cache=cache)  # same normalised pair
+    assert first == again and cache.hits == 1 and len(cache) == 1
+
+
+def test_grade_reports_missing_answer() -> None:
+    result = grade("I do not know", "5")
+    assert result.extracted is None and not result.correct and result.reason == "no answer extracted"
+
+
+def test_bad_mode_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="grading mode"):
+        verify("1", "1", mode="strict")  # type: ignore[arg-type]
+
+
+_ATOMS = st.sampled_from(["1", "2", "x", "n", "\\pi", "e", "0.5", "10", "99", "i", "\\infty", "!"])
+_OPS = st.sampled_from(["+", "-", "^", "/", "*", ",", "=", "\\cdot", "", "!"])
+_LATEX = st.recursive(
+    _ATOMS,
+    lambda inner: st.one_of(
+        st.tuples(inner, _OPS, inner).map("".join),
+        inner.map(lambda s: "\\frac{" + s + "}{3}"),
+        inner.map(lambda s: "\\sqrt{" + s + "}"),
+        inner.map(lambda s: "{" + s + "}^{" + s + "}"),
+        inner.map(lambda s: "\\left(" + s + "\\right)"),
+        st.tuples(inner, inner).map(lambda t: "\\begin{pmatrix}" + t[0] + "&" + t[1] + "\\end{pmatrix}"),
+    ),
+    max_leaves=8,
+)
+
+
+def _check_bounded(gold: str, pred: str, limit: float) -> None:
+    for mode in ("paper", "robust"):
+        default_worker().warm_up()  # start-up after a kill is not part of the comparison limit
+        started = time.monotonic()
+        verdict = verify(gold, pred, mode=mode, timeout=limit, cache=None)  # type: ignore[arg-type]
+        assert time.monotonic() - started < limit + 0.5, (mode, gold, pred, verdict)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(gold=_LATEX, pred=_LATEX)
+def test_generated_latex_returns_within_limit(gold: str, pred: str) -> None:
+    _check_bounded(gold, pred, limit=1.0)
+
+
+@pytest.mark.slow
+@settings(max_examples=1000, deadline=None, suppress_health_check=list(HealthCheck))
+@given(gold=_LATEX, pred=_LATEX)
+def test_generated_latex_returns_within_limit_1000(gold: str, pred: str) -> None:
+    _check_bounded(gold, pred, limit=1.0)
+
+
+def _load_reference() -> list[tuple[dict, str, str]]:
+    files = {
+        name: json.loads((DATA / name).read_text())["metadata"]
+        for name in ("base_MATH-500.json", "step50_MATH-500.json")
+    }
+    rows = [json.loads(line) for line in (DATA / "reference_grades.jsonl").read_text().splitlines()]
+    return [
+        (r, files[r["file"]][r["index"]]["outputs"][r["rollout"]], files[r["file"]][r["index"]]["label"])
+        for r in rows
+    ]
+
+
+def test_paper_mode_agrees_with_reference_grades() -> None:
+    DEFAULT_CACHE.clear()
+    disagreements, correct_by_file, total_by_file = [], {}, {}
+    for reference, response, gold in _load_reference():
+        result = grade(response, gold, mode="paper")
+        name = reference["file"]
+        correct_by_file[name] = correct_by_file.get(name, 0) + result.correct
+        total_by_file[name] = total_by_file.get(name, 0) + 1
+        if result.correct != reference["correct"]:
+            disagreements.append(
+                (name, reference["index"], gold, result.extracted, reference["correct"], result.reason)
+            )
+    print(
+        f"\npaper-mode disagreements with reference_grades.jsonl: {len(disagreements)} / {len(_load_reference())}"
+    )
+    for row in disagreements:
+        print("  DISAGREE file={} index={} gold={!r} extracted={!r} reference={} ours={}".format(*row))
+    accuracy = {name: correct_by_file[name] / total_by_file[name] for name in total_by_file}
+    print("  per-file accuracy:", accuracy)
+    assert len(disagreements) <= 5  # >= 99.5% of 1,000
+    assert accuracy["base_MATH-500.json"] == pytest.approx(0.36, abs=0.0011)
+    assert accuracy["step50_MATH-500.json"] == pytest.approx(0.672, abs=0.0021)
