@@ -26,7 +26,7 @@ def label_command(
     accuracy = stats["label_accuracy"]
     console.print(
         f"labelled {stats['n_problems']} problems -> {out}: label accuracy "
-        f"{'n/a' if accuracy is None else f'{accuracy:.1%}'}, {stats['n_incorrect']} incorrect, "
-        f"{stats['n_no_answer']} without any answer"
+        f"{'n/a' if accuracy is None else f'{accuracy:.1%}'}, {stats['n_incorrect']} wrong labels, "
+        f"{stats['n_no_answer']} without any answer; incorrect.jsonl: {stats['n_incorrect_set']} problems"
     )
     console.print(f"vote-share histogram (10 bins on [0, 1]): {stats['vote_share_histogram']['counts']}")

@@ -8,8 +8,10 @@ Two stages, so an interrupted run loses little and a finished one can be relabel
    `label_mode` relabels without sampling again.
 
 Output rows keep id/problem/answer(=ground truth)/label, so `load_problems(out/"incorrect.jsonl")`
-is training data for `--reward label`. `incorrect.jsonl` holds problems whose non-empty label is not
-equivalent to the ground truth; problems with no answer at all (empty label) are in neither set.
+is training data for `--reward label`. `incorrect.jsonl` holds problems whose label is not equivalent
+to the ground truth. A problem with no answer in any sample gets the empty label, which counts as
+incorrect and is kept in `incorrect.jsonl` by default, as in the paper's shipped incorrect sets (e.g.
+43 of OLMo2-7B-SFT's 100 have label ""); `empty_label_in_incorrect=False` leaves them out.
 """
 
 from __future__ import annotations
@@ -38,7 +40,9 @@ class LabelOptions:
     """Settings of one labelling run; defaults are the paper's (64 samples at T=1, majority vote).
 
     problems_per_chunk: problems sampled together (one generate call) and then appended to
-    answers.jsonl; bigger chunks batch better, smaller ones lose less on interruption."""
+    answers.jsonl; bigger chunks batch better, smaller ones lose less on interruption.
+    empty_label_in_incorrect: keep problems without any answer (label "") in incorrect.jsonl, as the
+    paper's incorrect sets do; they give every completion reward 0, i.e. no training signal."""
 
     model: str = ""
     data: str = ""
@@ -51,6 +55,7 @@ class LabelOptions:
     grading: Literal["paper", "robust"] = "robust"
     seed: int = 0
     problems_per_chunk: int = 8
+    empty_label_in_incorrect: bool = True
 
     def __post_init__(self) -> None:
         if self.samples < 1:
@@ -134,8 +139,8 @@ def label_row(
     """One output row: the problem with its label, vote share and whether the label matches the gold."""
     choice = choose_label(cluster_answers(answers, grader), options.label_mode, options.seed, problem.id)
     label_correct = None
-    if problem.answer is not None and choice.label:
-        label_correct = grader.equivalent(problem.answer, choice.label)
+    if problem.answer is not None:
+        label_correct = bool(choice.label) and grader.equivalent(problem.answer, choice.label)
     return {
         "id": problem.id,
         "problem": problem.problem,
@@ -152,10 +157,12 @@ def label_row(
 
 
 def label_stats(rows: list[dict[str, Any]], options: LabelOptions) -> dict[str, Any]:
-    """Label accuracy against ground truth and the vote-share histogram (10 equal bins on [0, 1])."""
+    """Label accuracy against ground truth (an empty label counts as wrong in `label_accuracy`) and the
+    vote-share histogram (10 equal bins on [0, 1], problems with no answer left out)."""
     with_gold = [r for r in rows if r["answer"] is not None]
     labelled = [r for r in with_gold if r["label"]]
     n_correct = sum(r["label_correct"] is True for r in labelled)
+    keep_empty = options.empty_label_in_incorrect
     histogram = [0] * HISTOGRAM_BINS
     for r in rows:
         if r["n_answers"]:
@@ -166,7 +173,8 @@ def label_stats(rows: list[dict[str, Any]], options: LabelOptions) -> dict[str, 
         "n_no_answer": sum(not r["label"] for r in rows),
         "n_with_ground_truth": len(with_gold),
         "n_correct": n_correct,
-        "n_incorrect": len(labelled) - n_correct,
+        "n_incorrect": len(labelled) - n_correct,  # non-empty wrong labels
+        "n_incorrect_set": len(labelled) - n_correct + (len(with_gold) - len(labelled)) * keep_empty,
         "label_accuracy": n_correct / len(with_gold) if with_gold else None,
         "label_accuracy_when_labelled": n_correct / len(labelled) if labelled else None,
         "mean_vote_share": sum(shares) / len(shares) if shares else None,
@@ -186,15 +194,14 @@ def write_label_sets(
     rows = [label_row(p, done[p.id], options, grader) for p in problems if p.id in done]
     write_jsonl(out_dir / "all.jsonl", rows)
     write_jsonl(out_dir / "correct.jsonl", [r for r in rows if r["label_correct"] is True])
-    write_jsonl(out_dir / "incorrect.jsonl", [r for r in rows if r["label_correct"] is False])
+    keep_empty = options.empty_label_in_incorrect
+    write_jsonl(
+        out_dir / "incorrect.jsonl",
+        [r for r in rows if r["label_correct"] is False and (r["label"] or keep_empty)],
+    )
     stats = label_stats(rows, options)
     (out_dir / "stats.json").write_text(json.dumps(stats, indent=2) + "\n", encoding="utf-8")
-    logger.info(
-        "labelled %d problems: accuracy %s, %d incorrect",
-        len(rows),
-        stats["label_accuracy"],
-        stats["n_incorrect"],
-    )
+    logger.info("labelled %d problems: accuracy %s", len(rows), stats["label_accuracy"])
     return stats
 
 
