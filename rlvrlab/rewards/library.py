@@ -88,7 +88,7 @@ class RewardContext:
         values = self.columns.get(name)
         if values is None:
             raise RewardError(
-                f"reward {reward_name!r} needs a dataset column {name!r}; columns passed: "
+                f"reward {reward_name!r} (row {index}) needs a dataset column {name!r}; columns passed: "
                 f"{sorted(k for k, v in self.columns.items() if isinstance(v, list))}"
             )
         return values[index]
