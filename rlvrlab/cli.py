@@ -30,6 +30,42 @@ def fail(message: str) -> None:
 # ---- commands are added below this line, one function (or sub-app) each ----
 
 
+@app.command("train")
+def train_command(
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="RUN_DIR: config.yaml, metrics.jsonl, completions.jsonl, checkpoints."),
+    ],
+    model: Annotated[str | None, typer.Option(help="Hub id or local folder.")] = None,
+    data: Annotated[str | None, typer.Option(help="Data set name or path (e.g. deepscaler).")] = None,
+    reward: Annotated[
+        str | None, typer.Option(help="Reward spec, e.g. random:0.5, ground_truth, format&!python.")
+    ] = None,
+    preset: Annotated[str | None, typer.Option(help="paper | cpu-small")] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="YAML of config keys (a run's config.yaml reproduces it).")
+    ] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="key=value override, repeatable.")] = None,
+    resume: Annotated[bool, typer.Option(help="Continue from the last checkpoint in RUN_DIR.")] = False,
+) -> None:
+    """GRPO training on TRL with the paper's settings (rlvrlab/train/config.py lists every key)."""
+    from rlvrlab.train.run import train_from_cli
+
+    try:
+        train_from_cli(
+            out=out,
+            model=model,
+            data=data,
+            reward=reward,
+            preset=preset,
+            config=config,
+            overrides=set_ or [],
+            resume=resume,
+        )
+    except ValueError as err:
+        fail(str(err))
+
+
 @app.command("analyze")
 def analyze(
     eval_dirs: Annotated[list[Path], typer.Argument(help="EVAL_DIR [EVAL_DIR_B]: B is compared with A.")],

@@ -170,3 +170,32 @@ def train(config: TrainConfig, *, resume: bool = False, reward_funcs: list[Calla
     if trainer.accelerator.is_main_process:
         trainer.processing_class.save_pretrained(str(final))
     return Path(config.output_dir)
+
+
+def train_from_cli(
+    *,
+    out: Path,
+    model: str | None,
+    data: str | None,
+    reward: str | None,
+    preset: str | None,
+    config: Path | None,
+    overrides: list[str],
+    resume: bool,
+) -> Path:
+    """`rlvr train`: resolve the config (on --resume with no --config, RUN_DIR/config.yaml is the base)."""
+    from rlvrlab.train.config import resolve_config
+
+    saved = Path(out) / "config.yaml"
+    if resume and config is None and preset is None and saved.exists():
+        config = saved
+    resolved = resolve_config(
+        preset=preset,
+        config_path=config,
+        overrides=overrides,
+        model=model,
+        data=data,
+        reward=reward,
+        output_dir=str(out),
+    )
+    return train(resolved, resume=resume)
