@@ -35,7 +35,7 @@ from rlvrlab.report.tables import (
 logger = logging.getLogger(__name__)
 
 _CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 1200px;
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 1400px;
        padding: 0 1rem; color: #222; line-height: 1.4; }
 h1 { border-bottom: 2px solid #4c72b0; padding-bottom: .3rem; }
 h2 { margin-top: 2.2rem; color: #2a4a80; }
