@@ -26,7 +26,7 @@ CONFIG_FILE = "config.yaml"
 
 # (panel title, y label, regex over metric names). A panel draws every matching metric of every run.
 CURVE_GROUPS: tuple[tuple[str, str, str], ...] = (
-    ("Reward", "mean reward", r"^rewards?/(?!zero_std)[^/]+/mean$"),
+    ("Reward (per reward function)", "mean reward", r"^rewards?/(?!zero_std|total/)[^/]+/mean$"),
     ("Training accuracy (vs ground truth)", "accuracy", r"^train/accuracy$"),
     ("Eval accuracy", "accuracy", r"^eval/[^/]+/accuracy$"),
     ("Code rate", "fraction using code", r"^(train|eval/[^/]+)/code_rate$"),

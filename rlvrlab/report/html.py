@@ -46,7 +46,8 @@ th { background: #eef2f8; } td:first-child, th:first-child { text-align: left; }
 tbody tr:nth-child(even) { background: #f8f9fb; }
 .note { font-size: .8rem; color: #555; max-width: 60rem; }
 .plots { display: flex; flex-wrap: wrap; gap: .8rem; }
-.plots figure { margin: 0; } .plots img { max-width: 100%; border: 1px solid #dde; }
+.plots figure { margin: 0; flex: 0 1 calc(50% - .4rem); min-width: 420px; }
+.plots img { width: 100%; border: 1px solid #dde; }
 figcaption { font-size: .75rem; color: #555; }
 .scroll { overflow-x: auto; }
 """
