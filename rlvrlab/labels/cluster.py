@@ -30,6 +30,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any, Literal
 
 LabelMode = Literal["majority", "minority", "random"]
@@ -47,12 +48,13 @@ class Grader:
     "c+b" into "+b") and on exact values of plain numbers, which the robust grader also compares
     exactly, so two different exact numbers are known to differ without a call. `paper` keys on
     `normalize_answer` and exact values too, but still asks the grader about two different numbers
-    (the paper's grader calls numbers within a relative 1e-4 equal). `cache` None means the grading
-    module's shared verdict cache."""
+    (the paper's grader calls numbers within a relative 1e-4 equal). `cache`: a `VerdictCache`, or
+    None for the grading module's shared one; `use_cache=False` grades every pair afresh."""
 
     mode: Literal["paper", "robust"] = "robust"
     timeout: float = 5.0
     cache: Any = field(default=None, compare=False, repr=False)
+    use_cache: bool = True
 
     def __post_init__(self) -> None:
         if self.mode not in ("paper", "robust"):
@@ -65,19 +67,25 @@ class Grader:
     def equivalent(self, gold: str, pred: str) -> bool:
         from rlvrlab.grading import DEFAULT_CACHE, verify
 
-        cache = DEFAULT_CACHE if self.cache is None else self.cache
+        cache = (DEFAULT_CACHE if self.cache is None else self.cache) if self.use_cache else None
         return verify(gold, pred, mode=self.mode, timeout=self.timeout, cache=cache).correct
 
     def key(self, answer: str) -> CanonicalKey:
         """('num', p/q) for an exact plain number, else ('str', normalised string)."""
-        from rlvrlab.grading import normalize_answer
-        from rlvrlab.grading.verify import light_normalize
+        return canonical_key(answer, self.mode)
 
-        normalized = light_normalize(answer) if self.mode == "robust" else normalize_answer(answer)
-        value = exact_number(normalized)
-        if value is not None:
-            return ("num", f"{value.numerator}/{value.denominator}")
-        return ("str", normalized)
+
+@lru_cache(maxsize=65536)
+def canonical_key(answer: str, mode: str = "robust") -> CanonicalKey:
+    """See `Grader.key`; memoised because a problem's 64 answers repeat a few strings."""
+    from rlvrlab.grading import normalize_answer
+    from rlvrlab.grading.verify import light_normalize
+
+    normalized = light_normalize(answer) if mode == "robust" else normalize_answer(answer)
+    value = exact_number(normalized)
+    if value is not None:
+        return ("num", f"{value.numerator}/{value.denominator}")
+    return ("str", normalized)
 
 
 @dataclass(frozen=True)
