@@ -110,7 +110,7 @@ def _worker_check(name: str, deadline: float, *args: str) -> object:
 
 _LIGHT_REPLACEMENTS = (
     ("\\left", ""), ("\\right", ""), ("\\dfrac", "\\frac"), ("\\tfrac", "\\frac"), ("\\!", ""),
-    ("\\,", ""), ("\\;", ""), ("\\displaystyle", ""), ("$", ""),
+    ("\\,", ""), ("\\;", ""), ("\\displaystyle", ""), ("\\$", ""), ("$", ""),
 )  # fmt: skip
 _WHITESPACE = re.compile(r"\s+")
 
