@@ -67,7 +67,7 @@ def eval_command(
     prompt: str,
     limit: int | None,
     resume: bool,
-    overrides: list[str],
+    overrides: list[str] | None,
     grading_mode: str | None,
     batch_size: int,
     seed: int,
@@ -119,7 +119,7 @@ def eval_command(
         prompt=prompt,
         limit=limit,
         resume=resume,
-        overrides=tuple(extra + overrides),
+        overrides=tuple(extra + list(overrides or [])),
         batch_size=batch_size,
         seed=seed,
     )

@@ -30,7 +30,7 @@ class VLLMGenerator:
             from vllm import LLM
         except ImportError:
             raise ValueError(
-                "backend 'vllm' needs the optional extra: pip install 'rlvrlab[vllm]' (GPU only); "
+                "backend 'vllm' needs vLLM (GPU only): pip install vllm (the package's 'vllm' extra), "
                 "or use --backend hf"
             ) from None
         self.llm = LLM(model=model_path, dtype=dtype, **engine_kwargs)
