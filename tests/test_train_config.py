@@ -1,0 +1,116 @@
+"""Config: paper defaults, presets, YAML round trip, --set parsing and errors, translation to GRPOConfig."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+
+from rlvrlab.train.config import PRESETS, TrainConfig, resolve_config, save_config, to_grpo_config
+
+
+def test_defaults_are_the_papers_values():
+    c = TrainConfig()
+    assert (c.group_size, c.prompts_per_rollout, c.updates_per_rollout, c.micro_batch_size) == (16, 64, 8, 4)
+    assert c.rollout_size == 1024 and c.mini_batch_size == 128
+    assert (c.clip, c.epsilon, c.kl_coef, c.loss_normalisation, c.advantage_std) == (
+        "on",
+        0.2,
+        0.0,
+        "bnpo",
+        True,
+    )
+    assert (c.learning_rate, c.lr_scheduler, c.adam_beta1, c.adam_beta2, c.weight_decay) == (
+        5e-7,
+        "constant",
+        0.9,
+        0.95,
+        0.0,
+    )
+    assert (c.max_grad_norm, c.temperature, c.top_p, c.seed) == (1.0, 1.0, 1.0, 42)
+    assert (c.max_completion_length, c.max_prompt_length, c.bf16) == (3072, 1024, True)
+    assert c.second_whitening is True  # the paper's OpenRLHF code whitens twice
+
+
+def test_paper_config_maps_to_trl_batching():
+    g = to_grpo_config(TrainConfig(output_dir="/tmp/x", bf16=False))
+    assert g.per_device_train_batch_size == 4
+    assert g.gradient_accumulation_steps == 32  # 128 completions per optimizer step
+    assert g.steps_per_generation == 256 and g.generation_batch_size == 1024  # one rollout
+    assert g.num_iterations == 1 and g.num_generations == 16
+    assert (g.loss_type, g.epsilon, g.epsilon_high, g.beta, g.scale_rewards) == (
+        "bnpo",
+        0.2,
+        0.2,
+        0.0,
+        "group",
+    )
+    assert g.max_steps == 150 * 8 and g.logging_steps == 8 and g.save_steps == 50 * 8
+    assert (g.adam_beta1, g.adam_beta2, g.learning_rate, g.lr_scheduler_type) == (0.9, 0.95, 5e-7, "constant")
+
+
+def test_ablation_knobs_map_exactly():
+    g = to_grpo_config(
+        TrainConfig(output_dir="/tmp/x", bf16=False, clip="off", advantage_std=False, kl_coef=0.1)
+    )
+    assert math.isinf(g.epsilon) and math.isinf(g.epsilon_high)
+    assert (g.scale_rewards, g.beta) == ("none", 0.1)
+    on_policy = to_grpo_config(TrainConfig(output_dir="/tmp/x", bf16=False, updates_per_rollout=1))
+    assert on_policy.gradient_accumulation_steps == on_policy.steps_per_generation == 256
+    small = to_grpo_config(
+        TrainConfig(output_dir="/tmp/x", bf16=False, prompts_per_rollout=8), num_processes=2
+    )
+    # per process: 128 completions / (4 x 2 processes) micro-batches per rollout, 2 per optimizer step
+    assert small.steps_per_generation == 16 and small.gradient_accumulation_steps == 2
+
+
+def test_precedence_preset_yaml_set_explicit(tmp_path):
+    path = tmp_path / "run.yaml"
+    path.write_text("preset: cpu-small\nlearning_rate: 0.5\ngroup_size: 8\n")
+    c = resolve_config(config_path=path, overrides=["group_size=16", "clip=off"], model="m", reward=None)
+    assert c.max_completion_length == PRESETS["cpu-small"]["max_completion_length"]
+    assert (c.learning_rate, c.group_size, c.clip, c.model, c.reward) == (0.5, 16, "off", "m", "ground_truth")
+
+
+def test_saved_config_reproduces_the_run(tmp_path):
+    c = resolve_config(
+        preset="cpu-small", overrides=["epsilon_high=0.28", "eval_every=2"], model="m", output_dir="o"
+    )
+    save_config(c, tmp_path / "config.yaml")
+    assert resolve_config(config_path=tmp_path / "config.yaml") == c
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("group_sise=4", "unknown config key 'group_sise'"),
+        ("group_size=four", "expects int"),
+        ("second_whitening=maybe", "expects bool"),
+        ("clip=sometimes", "clip must be 'on' or 'off'"),
+        ("loss_normalisation=token", "loss_normalisation must be one of"),
+        ("updates_per_rollout=3", "does not split into updates_per_rollout=3"),
+        ("epsilon=0", "use clip=off"),
+        ("group_size=1", "group_size must be >= 2"),
+        ("noequals", "expects key=value"),
+    ],
+)
+def test_bad_overrides_name_the_fix(override, message):
+    with pytest.raises(ValueError, match=message):
+        resolve_config(overrides=[override])
+
+
+def test_distributed_divisibility_is_checked():
+    with pytest.raises(ValueError, match="micro_batch_size x processes"):
+        dataclasses.replace(
+            TrainConfig(), prompts_per_rollout=1, group_size=4, updates_per_rollout=2
+        ).validate(num_processes=2)
+
+
+def test_unknown_yaml_key_and_preset(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("lr: 1.0\n")
+    with pytest.raises(ValueError, match=r"unknown config keys \['lr'\]"):
+        resolve_config(config_path=path)
+    with pytest.raises(ValueError, match="unknown preset 'gpu'"):
+        resolve_config(preset="gpu")
