@@ -1,0 +1,168 @@
+"""End-to-end: `rlvr train` on tiny local models: clip fractions by ablation, run-folder schema, model
+families, kill -9 / --resume, and 2-process gloo training through `accelerate launch --cpu`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from rlvrlab.cli import app
+from rlvrlab.data import read_jsonl
+from rlvrlab.train.config import resolve_config
+from rlvrlab.train.run import train
+from tests.test_train_support import one_torch_thread, tiny_config  # noqa: F401
+from tests.tiny import build_tiny_model
+
+ENV = {
+    **os.environ,
+    "OMP_NUM_THREADS": "1",
+    "HF_HUB_OFFLINE": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+SMALL = ["--set", "data_limit=32", "--set", "max_completion_length=12"]
+
+
+def _cli_train(model_dir: Path, out: Path, *sets: str) -> list[dict]:
+    args = ["train", "--model", str(model_dir), "--data", "math500", "--reward", "random:0.5"]
+    args += ["--preset", "cpu-small", "--out", str(out), *SMALL]
+    for item in sets:
+        args += ["--set", item]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    return read_jsonl(out / "metrics.jsonl")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("clip", "updates", "expect_clipping"),
+    [("on", 4, True), ("off", 4, False), ("on", 1, False)],
+    ids=["clip-on-4-updates", "clip-off", "on-policy"],
+)
+def test_rlvr_train_logs_clip_fractions(tiny_model_dir, tmp_path, clip, updates, expect_clipping):
+    rows = _cli_train(
+        tiny_model_dir, tmp_path / "run", "max_steps=3", f"clip={clip}", f"updates_per_rollout={updates}"
+    )
+    assert [r["step"] for r in rows] == [1, 2, 3]
+    clipped = sum(r["clip/low_fraction"] + r["clip/high_fraction"] for r in rows)
+    assert (clipped > 0) if expect_clipping else (clipped == 0)
+    if clip == "off":  # the ratio does leave [0.8, 1.2]; only the clip is off
+        assert sum(r["clip/ratio_outside_fraction"] for r in rows) > 0
+    for key in ("reward/random_0.5/mean", "train/accuracy", "train/code_rate", "policy/mean_token_prob",
+                "policy/entropy", "completion/mean_length", "time/step_s", "train/loss"):  # fmt: skip
+        assert all(key in r for r in rows), key
+    completions = read_jsonl(tmp_path / "run" / "completions.jsonl")
+    assert len(completions) == 3 * 16
+    assert set(completions[0]) == {"step", "id", "completion", "rewards", "advantage", "uses_code", "correct"}
+    assert (tmp_path / "run" / "checkpoints" / f"checkpoint-{3 * updates}").is_dir()  # saved at the end
+    saved = resolve_config(config_path=tmp_path / "run" / "config.yaml")
+    assert (saved.clip, saved.updates_per_rollout, saved.max_steps) == (clip, updates, 3)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("arch", ["llama", "olmo2"])
+def test_other_model_families_train(tmp_path, arch):
+    model_dir = build_tiny_model(tmp_path / arch, arch=arch)
+    config = tiny_config(model_dir, tmp_path / "run", "updates_per_rollout=2", "max_completion_length=8")
+    train(config)
+    rows = read_jsonl(tmp_path / "run" / "metrics.jsonl")
+    assert [r["step"] for r in rows] == [1, 2] and (tmp_path / "run" / "final" / "config.json").exists()
+
+
+def _start(args: list[str], log: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        args, env=ENV, stdout=open(log, "w"), stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+
+def _train_args(model_dir: Path, out: Path, *extra: str) -> list[str]:
+    args = [sys.executable, "-m", "rlvrlab.cli", "train", "--model", str(model_dir), "--data", "math500"]
+    args += ["--reward", "random:0.5", "--preset", "cpu-small", "--out", str(out), *SMALL]
+    args += ["--set", "max_steps=4", "--set", "save_every=2", "--set", "updates_per_rollout=2", *extra]
+    return args
+
+
+@pytest.mark.slow
+def test_kill_and_resume_continues_exactly(tiny_model_dir, tmp_path):
+    reference = tmp_path / "reference"
+    train(resolve_config(config_path=None, preset="cpu-small", overrides=[
+        "data_limit=32", "max_completion_length=12", "max_steps=4", "save_every=2", "updates_per_rollout=2",
+    ], model=str(tiny_model_dir), data="math500", reward="random:0.5", output_dir=str(reference)))  # fmt: skip
+
+    run = tmp_path / "run"
+    proc = _start(_train_args(tiny_model_dir, run), tmp_path / "first.log")
+    deadline = time.time() + 240
+    while time.time() < deadline and proc.poll() is None:
+        rows = read_jsonl(run / "metrics.jsonl") if (run / "metrics.jsonl").exists() else []
+        if len(rows) >= 3:  # step 3 is logged but only step 2 is checkpointed
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, (
+        "the run ended before it could be killed: " + (tmp_path / "first.log").read_text()[-2000:]
+    )
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert (run / "checkpoints" / "checkpoint-4").is_dir() and not (run / "final").exists()
+
+    resumed = subprocess.run(
+        _train_args(tiny_model_dir, run, "--resume"), env=ENV, capture_output=True, text=True
+    )
+    assert resumed.returncode == 0, resumed.stdout[-2000:] + resumed.stderr[-3000:]
+    rows, ref_rows = read_jsonl(run / "metrics.jsonl"), read_jsonl(reference / "metrics.jsonl")
+    assert [r["step"] for r in rows] == [1, 2, 3, 4]
+    for row, ref in zip(rows, ref_rows, strict=True):
+        assert row["reward/random_0.5/mean"] == ref["reward/random_0.5/mean"]
+        assert row["train/loss"] == pytest.approx(ref["train/loss"], abs=1e-5)
+    keep = ("step", "id", "completion", "rewards")
+    done = [{k: r[k] for k in keep} for r in read_jsonl(run / "completions.jsonl")]
+    assert done == [{k: r[k] for k in keep} for r in read_jsonl(reference / "completions.jsonl")]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    shutil.which("accelerate", path=str(Path(sys.executable).parent)) is None, reason="no accelerate"
+)
+def test_accelerate_two_cpu_processes(tiny_model_dir, tmp_path):
+    launcher = str(Path(sys.executable).parent / "accelerate")
+    args = [
+        launcher,
+        "launch",
+        "--cpu",
+        "--num_processes",
+        "2",
+        "--num_machines",
+        "1",
+        "--mixed_precision",
+        "no",
+    ]
+    args += ["--dynamo_backend", "no", "-m", "rlvrlab.cli", "train", "--model", str(tiny_model_dir)]
+    args += [
+        "--data",
+        "math500",
+        "--reward",
+        "random:0.5",
+        "--preset",
+        "cpu-small",
+        "--out",
+        str(tmp_path / "run"),
+    ]
+    args += [*SMALL, "--set", "max_steps=2", "--set", "micro_batch_size=2", "--set", "save_every=1"]
+    result = subprocess.run(args, env=ENV, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    rows = read_jsonl(tmp_path / "run" / "metrics.jsonl")
+    assert [r["step"] for r in rows] == [1, 2]  # written once, by the main process
+    completions = read_jsonl(tmp_path / "run" / "completions.jsonl")
+    assert len(completions) == 2 * 16  # gathered from both processes
+    by_id: dict[str, int] = {}
+    for r in completions:
+        by_id[f"{r['step']}:{r['id']}"] = by_id.get(f"{r['step']}:{r['id']}", 0) + 1
+    assert set(by_id.values()) == {4}  # whole groups of G=4 per prompt across the two processes
+    assert (tmp_path / "run" / "checkpoints" / "checkpoint-8").is_dir()
