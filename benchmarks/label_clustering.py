@@ -162,14 +162,20 @@ def main() -> None:
     print(f"{len(sets)} problems x {args.answers} answers = {n} answers, {distinct} distinct strings")
     runs = [timed_in_fresh_process(name, sets) for name in METHODS]
     base = runs[0]
-    print(f"{'method':<18}{'seconds':>10}{'grader calls':>14}{'slower than canonical':>24}{'same labels':>13}")
+    print(
+        f"{'method':<18}{'seconds':>10}{'grader calls':>14}{'slower than canonical':>24}{'same labels':>13}"
+    )
     for r in runs:
         same = all(
             (a.label, a.vote_share, a.clusters) == (b.label, b.vote_share, b.clusters)
             for a, b in zip(base.labels, r.labels, strict=True)
         )
-        print(f"{r.name:<18}{r.seconds:>10.2f}{r.grader_calls:>14}{r.seconds / base.seconds:>23.1f}x{str(same):>13}")
-    correct = sum(verify(g, c.label, mode="robust").correct for (g, _), c in zip(sets, base.labels, strict=True))
+        print(
+            f"{r.name:<18}{r.seconds:>10.2f}{r.grader_calls:>14}{r.seconds / base.seconds:>23.1f}x{str(same):>13}"
+        )
+    correct = sum(
+        verify(g, c.label, mode="robust").correct for (g, _), c in zip(sets, base.labels, strict=True)
+    )
     print(f"majority label = gold on {correct}/{len(sets)} problems (sanity check of the answer sets)")
 
 
