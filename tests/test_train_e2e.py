@@ -166,3 +166,19 @@ def test_accelerate_two_cpu_processes(tiny_model_dir, tmp_path):
         by_id[f"{r['step']}:{r['id']}"] = by_id.get(f"{r['step']}:{r['id']}", 0) + 1
     assert set(by_id.values()) == {4}  # whole groups of G=4 per prompt across the two processes
     assert (tmp_path / "run" / "checkpoints" / "checkpoint-8").is_dir()
+
+
+@pytest.mark.slow
+def test_in_training_eval_joins_the_metrics_rows(tiny_model_dir, tmp_path):
+    config = tiny_config(
+        tiny_model_dir,
+        tmp_path / "run",
+        "updates_per_rollout=1",
+        "eval_every=2",
+        "eval_limit=4",
+        "eval_max_new_tokens=8",
+    )
+    train(config)
+    rows = read_jsonl(tmp_path / "run" / "metrics.jsonl")
+    assert "eval/math500/accuracy" not in rows[0]
+    assert 0.0 <= rows[1]["eval/math500/accuracy"] <= 1.0 and 0.0 <= rows[1]["eval/math500/code_rate"] <= 1.0
