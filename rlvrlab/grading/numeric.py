@@ -11,13 +11,20 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from fractions import Fraction
 
 Number = Fraction | float
 MAX_INPUT_CHARS = 200
 MAX_EXACT_POWER_BITS = 4096
-_TOKEN = re.compile(r"\s*(\d+\.\d*|\.\d+|\d+|\\[a-zA-Z]+|[-+*/^{}()\[\]])")
+_TOKEN = re.compile(r"\s*(\d+\.\d*|\.\d+|\d+|\\[a-zA-Z]+|[a-zA-Z]|[-+*/^{}()\[\]])")
 _ATOM_START = {"{", "(", "\\frac", "\\sqrt", "\\pi"}
+# Points at which `probe` evaluates letters (exact rationals, positive so roots stay real).
+PROBE_POINTS: tuple[dict[str, Fraction], ...] = tuple(
+    {letter: Fraction(7 + 13 * ((i * 31 + k * 17) % 29), 3 + (i * 7 + k * 5) % 11)
+     for i, letter in enumerate("abcdfghijklmnopqrstuvwxyzE")}
+    for k in range(3)
+)  # fmt: skip
 
 
 class _Unsupported(Exception):
@@ -62,10 +69,24 @@ def _sqrt(value: Number, degree: Number = Fraction(2)) -> Number:
 
 
 class _Parser:
-    """Recursive descent over the token list; each method consumes one grammar rule."""
+    """Recursive descent over the token list; each method consumes one grammar rule.
 
-    def __init__(self, tokens: list[str]) -> None:
+    `variables` maps lower-case letters to values (None: letters are outside the grammar).
+    `shorthand` allows "\\frac12" and "\\sqrt2" (Math-Verify reads them; the paper's parser fails).
+    Forms whose reading by latex2sympy differs from the obvious one are declined: a number right
+    before "\\frac" (mixed number), anything right before "(" ("2(3)" is 5, "x(3)" a function
+    call), implicit products after "/" in one term ("2x/3y" is (2x)/(3y)) and the letter I.
+    """
+
+    def __init__(
+        self,
+        tokens: list[str],
+        variables: dict[str, Fraction] | None = None,
+        shorthand: bool = False,
+    ) -> None:
         self.tokens, self.index = tokens, 0
+        self.variables, self.shorthand = variables, shorthand
+        self.used_shorthand = self.used_float = False
 
     def peek(self) -> str | None:
         return self.tokens[self.index] if self.index < len(self.tokens) else None
@@ -83,8 +104,20 @@ class _Parser:
             value = value + self.term() if self.take() == "+" else value - self.term()
         return value
 
+    def _starts_implicit_factor(self, token: str | None) -> bool:
+        if token is None:
+            return False
+        if token == "(":
+            raise _Unsupported("implicit product before '(' (latex2sympy reads it differently)")
+        if token == "\\frac" and self._after_number():
+            raise _Unsupported("mixed number")
+        if token in _ATOM_START:
+            return True
+        return self.variables is not None and len(token) == 1 and token.isalpha()
+
     def term(self) -> Number:
         value = self.unary()
+        divided = False
         while True:
             token = self.peek()
             if token in ("*", "\\cdot", "\\times"):
@@ -92,11 +125,14 @@ class _Parser:
                 value = value * self.unary()
             elif token == "/":
                 self.take()
+                divided = True
                 divisor = self.unary()
                 if divisor == 0:
                     raise _Unsupported("division by zero")
                 value = value / divisor
-            elif token in _ATOM_START and not (token == "\\frac" and self._after_number()):
+            elif self._starts_implicit_factor(token):
+                if divided:
+                    raise _Unsupported("implicit product after '/'")
                 value = value * self.power()
             else:
                 return value
@@ -117,7 +153,10 @@ class _Parser:
         base = self.atom()
         if self.peek() == "^":
             self.take()
-            return _power(base, self.unary() if self.peek() in ("+", "-") else self.atom())
+            exponent = self.unary() if self.peek() in ("+", "-") else self.atom()
+            value = _power(base, exponent)
+            self.used_float |= isinstance(value, float)
+            return value
         return base
 
     def group(self, opening: str, closing: str) -> Number:
@@ -125,6 +164,23 @@ class _Parser:
         value = self.expression()
         self.take(closing)
         return value
+
+    def argument(self) -> Number:
+        """A braced group, or (shorthand) one digit or letter: "\\frac12", "\\sqrt2"."""
+        token = self.peek()
+        if token == "{" or not self.shorthand or token is None:
+            return self.group("{", "}")
+        if token.isdigit():
+            self.used_shorthand = True
+            if len(token) > 1:
+                self.tokens[self.index] = token[1:]
+            else:
+                self.index += 1
+            return Fraction(token[0])
+        if len(token) == 1 and token.isalpha() and self.variables is not None:
+            self.used_shorthand = True
+            return self.atom()
+        raise _Unsupported(f"unexpected argument {token!r}")
 
     def atom(self) -> Number:
         token = self.peek()
@@ -134,29 +190,39 @@ class _Parser:
             return self.group("(", ")")
         if token == "\\frac":
             self.take()
-            numerator, denominator = self.group("{", "}"), self.group("{", "}")
+            numerator, denominator = self.argument(), self.argument()
             if denominator == 0:
                 raise _Unsupported("division by zero")
             return numerator / denominator
         if token == "\\sqrt":
             self.take()
             degree = self.group("[", "]") if self.peek() == "[" else Fraction(2)
-            return _sqrt(self.group("{", "}"), degree)
+            value = _sqrt(self.argument(), degree)
+            self.used_float |= isinstance(value, float)
+            return value
         if token == "\\pi":
             self.take()
+            self.used_float = True
             return math.pi
         if token is not None and (token[0].isdigit() or token[0] == "."):
             self.take()
             return Fraction(token)
+        if self.variables is not None and token is not None and len(token) == 1 and token.isalpha():
+            # latex2sympy (also inside Math-Verify): e is Euler's number, I the imaginary unit,
+            # E the symbol e, every other letter the symbol of its lower-case form.
+            if token == "e":
+                self.take()
+                self.used_float = True
+                return math.e
+            key = token if token == "E" else token.lower()
+            if key in self.variables:
+                self.take()
+                return self.variables[key]
         raise _Unsupported(f"unexpected {token!r}")
 
 
-def evaluate_number(text: str) -> Number | None:
-    """The value of `text` if it is a simple closed-form real number, else None."""
-    if not text or len(text) > MAX_INPUT_CHARS:
-        return None
+def _evaluate(parser: _Parser) -> Number | None:
     try:
-        parser = _Parser(_tokenize(text))
         value = parser.expression()
         if parser.peek() is not None:
             return None
@@ -165,3 +231,56 @@ def evaluate_number(text: str) -> Number | None:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+def evaluate_number(text: str, shorthand: bool = False) -> Number | None:
+    """The value of `text` if it is a simple closed-form real number, else None.
+
+    `shorthand=True` also reads "\\frac12" and "\\sqrt2" (Math-Verify does; the paper's parser fails).
+    """
+    if not text or len(text) > MAX_INPUT_CHARS:
+        return None
+    try:
+        tokens = _tokenize(text)
+    except _Unsupported:
+        return None
+    return _evaluate(_Parser(tokens, shorthand=shorthand))
+
+
+@dataclass(frozen=True)
+class Probe:
+    """Values of an expression at `PROBE_POINTS` (letters as variables), and how they were got."""
+
+    values: tuple[Number, ...]
+    has_letters: bool
+    exact: bool  # every value an exact Fraction (no sqrt/pi/float powers)
+    shorthand: bool  # read "\\frac12"-style arguments
+
+
+def probe(text: str, shorthand: bool = False) -> Probe | None:
+    """Evaluate `text` with its letters (not e/E) bound to each of `PROBE_POINTS`; None if unsupported."""
+    if not text or len(text) > MAX_INPUT_CHARS:
+        return None
+    try:
+        tokens = _tokenize(text)
+    except _Unsupported:
+        return None
+    values, exact, used_shorthand = [], True, False
+    for point in PROBE_POINTS:
+        parser = _Parser(list(tokens), variables=point, shorthand=shorthand)
+        value = _evaluate(parser)
+        if value is None:
+            return None
+        values.append(value)
+        exact &= isinstance(value, Fraction) and not parser.used_float
+        used_shorthand |= parser.used_shorthand
+    has_letters = any(len(t) == 1 and t.isalpha() for t in tokens)
+    return Probe(tuple(values), has_letters, exact, used_shorthand)
+
+
+def clearly_different(a: Number, b: Number, rel_gap: float = 1e-6) -> bool:
+    """True when a != b beyond float noise (exact comparison when both are Fractions)."""
+    if isinstance(a, Fraction) and isinstance(b, Fraction):
+        return a != b
+    gap = abs(float(a) - float(b))
+    return gap > rel_gap * max(abs(float(a)), abs(float(b)), 1e-300)

@@ -17,7 +17,7 @@ import math
 import re
 from collections.abc import Callable
 
-from rlvrlab.grading.numeric import evaluate_number
+from rlvrlab.grading.numeric import Probe, clearly_different, evaluate_number, probe
 
 SymbolicCheck = Callable[[str, str], bool]
 PAPER_REL_TOL = 1e-4
@@ -140,7 +140,66 @@ def symbolic_or_numeric(pred: str, gold: str, symbolic: SymbolicCheck) -> bool:
         return _close(float(p), float(g))
     if number_vs_structure(pred, gold) or number_vs_structure(gold, pred):
         return False
+    by_probes = probe_verdict(pred, gold)
+    if by_probes is not None:
+        return by_probes
     return symbolic(pred, gold)
+
+
+def _split_top_level_commas(text: str) -> list[str]:
+    """The same split as the worker's `_paper_parse` (a comma list becomes an ordered Tuple)."""
+    parts, depth, start = [], 0, 0
+    for position, char in enumerate(text):
+        depth += char in "([{"
+        depth -= char in ")]}"
+        if char == "," and depth == 0:
+            parts.append(text[start:position])
+            start = position + 1
+    return [*parts, text[start:]]
+
+
+_NUMBER_SUBSCRIPT = re.compile(r"(\d)_(?:\d|\{\d+\})")  # latex2sympy reads "2516_8" as 2516
+
+
+def _probes(text: str) -> list[Probe] | None:
+    parts = _split_top_level_commas(_NUMBER_SUBSCRIPT.sub(r"\1", text))
+    probes = [probe(part, shorthand=True) for part in parts]
+    return None if any(p is None for p in probes) else probes  # type: ignore[return-value]
+
+
+def _probe_lists_differ(pred: list[Probe], gold: list[Probe]) -> bool:
+    if len(pred) != len(gold):
+        return True  # sympy: a Tuple never equals a number or a Tuple of another length
+    return any(
+        clearly_different(a, b)
+        for p, g in zip(pred, gold, strict=True)
+        for a, b in zip(p.values, g.values, strict=True)
+    )
+
+
+def probe_verdict(pred: str, gold: str) -> bool | None:
+    """The paper's sympy verdict when it is certain without sympy, else None.
+
+    Both sides are evaluated with their letters bound to a few rational points (numeric.probe),
+    in a grammar whose reading matches latex2sympy's. Clearly different values at any point mean
+    simplify(a - b) != 0 and no equation/numeric/matrix rule applies (no '=', no free-symbol-free
+    number: those were decided before), so sympy says "different". Exactly equal values at every
+    point of two rational expressions in letters (no sqrt, pi or shorthand) mean equal rational
+    functions, which sympy's simplify reduces to 0. An empty side never parses, so it is False.
+    Shorthand ("\\frac{270}7") makes latex2sympy fail, so such a side is only used to reject.
+    """
+    if not pred.strip() or not gold.strip():
+        return False
+    pred_probes, gold_probes = _probes(pred), _probes(gold)
+    if pred_probes is None or gold_probes is None:
+        return None
+    if _probe_lists_differ(pred_probes, gold_probes):
+        return False
+    if len(pred_probes) == 1 and all(
+        p.exact and p.has_letters and not p.shorthand for p in (*pred_probes, *gold_probes)
+    ):
+        return True
+    return None
 
 
 def paper_equal(pred: str, gold: str, symbolic: SymbolicCheck) -> bool:
