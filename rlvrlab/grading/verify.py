@@ -18,7 +18,7 @@ from typing import Literal
 
 from rlvrlab.grading.extract import ExtractMode, extract_answer
 from rlvrlab.grading.normalize import strip_string
-from rlvrlab.grading.numeric import evaluate_number
+from rlvrlab.grading.numeric import Number, clearly_different, evaluate_number, probe
 from rlvrlab.grading.paper import paper_equal
 from rlvrlab.grading.worker import default_worker
 
@@ -128,19 +128,54 @@ def _leading_assignment_removed(text: str) -> str:
     return halves[1] if len(halves) == 2 and 0 < len(halves[0]) <= 2 else text
 
 
+_DEGREES = re.compile(r"\^\{?\\circ\}?$")
+_TRAILING_UNIT = re.compile(r"\\(?:text|mbox)\{[A-Za-z ]+\}(?:\^\{?[23]\}?)?$")
+_THOUSANDS = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+ROBUST_PROBE_GAP = 1e-4  # letters: reject only beyond Math-Verify's 6-decimal rounding of constants
+
+
+def _robust_number(text: str) -> tuple[Number | None, bool]:
+    """(value, whether a trailing unit word was dropped) for what Math-Verify reads as a number.
+
+    Math-Verify reads "30^\\circ" as 30, "10,080" as 10080 and "\\frac43" as 4/3, and drops
+    known unit words ("5.4\\text{cents}" is 5.4); a unit it does not know stays as symbols, so a
+    dropped unit is only ever used to reject.
+    """
+    text = _DEGREES.sub("", _leading_assignment_removed(text))
+    unit_dropped = False
+    if _TRAILING_UNIT.search(text):
+        text, unit_dropped = _TRAILING_UNIT.sub("", text), True
+    if _THOUSANDS.fullmatch(text):
+        text = text.replace(",", "")
+    return evaluate_number(text, shorthand=True), unit_dropped
+
+
+def _robust_by_probes(pred: str, gold: str) -> Verdict | None:
+    """Expressions in letters: clearly different values at a probe point mean "not equivalent"."""
+    if "," in pred or "," in gold:
+        return None  # lists are sets/tuples/intervals to Math-Verify
+    p, g = probe(pred, shorthand=True), probe(gold, shorthand=True)
+    if p is None or g is None or not (p.has_letters or g.has_letters):
+        return None
+    for a, b in zip(p.values, g.values, strict=True):
+        if abs(float(a) - float(b)) > ROBUST_PROBE_GAP * max(1.0, abs(float(a)), abs(float(b))):
+            return Verdict(False, "different values at a probe point")
+    if p.exact and g.exact and p.values == g.values:
+        return Verdict(True, "equal rational expressions")
+    return None
+
+
 def _robust_fast(pred: str, gold: str) -> Verdict | None:
     if pred == gold:
         return Verdict(True, "string match")
-    p = evaluate_number(_leading_assignment_removed(pred))
-    g = evaluate_number(_leading_assignment_removed(gold))
+    (p, p_unit), (g, g_unit) = _robust_number(pred), _robust_number(gold)
     if p is None or g is None:
-        return None
-    if isinstance(p, Fraction) and isinstance(g, Fraction):
-        return Verdict(p == g, "exact number match" if p == g else "different numbers")
-    gap = abs(float(p) - float(g))
-    if gap > ROBUST_FAST_REL_GAP * max(abs(float(p)), abs(float(g))):
-        return Verdict(False, "different numbers")
-    return None  # numerically close but not provably equal: let sympy decide
+        return _robust_by_probes(pred, gold)
+    if not clearly_different(p, g, ROBUST_FAST_REL_GAP):
+        if p_unit or g_unit or not (isinstance(p, Fraction) and isinstance(g, Fraction)):
+            return None  # numerically close but not provably equal: let sympy decide
+        return Verdict(True, "exact number match")
+    return Verdict(False, "different numbers")
 
 
 def _robust_verdict(pred: str, gold: str, deadline: float) -> Verdict:
