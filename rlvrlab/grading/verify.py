@@ -134,20 +134,23 @@ _THOUSANDS = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 ROBUST_PROBE_GAP = 1e-4  # letters: reject only beyond Math-Verify's 6-decimal rounding of constants
 
 
-def _robust_number(text: str) -> tuple[Number | None, bool]:
-    """(value, whether a trailing unit word was dropped) for what Math-Verify reads as a number.
+def _robust_number(text: str) -> tuple[Number | None, bool, bool]:
+    """(value, unit word dropped, percent) for what Math-Verify reads as a number.
 
     Math-Verify reads "30^\\circ" as 30, "10,080" as 10080 and "\\frac43" as 4/3, and drops
     known unit words ("5.4\\text{cents}" is 5.4); a unit it does not know stays as symbols, so a
-    dropped unit is only ever used to reject.
+    dropped unit is only ever used to reject. A trailing "\\%" is removed and flagged (its
+    sympy comparison raised TypeError in the worker, so "10\\%" vs "10" used to be False).
     """
     text = _DEGREES.sub("", _leading_assignment_removed(text))
-    unit_dropped = False
+    unit_dropped = percent = False
     if _TRAILING_UNIT.search(text):
         text, unit_dropped = _TRAILING_UNIT.sub("", text), True
+    if text.endswith("%"):
+        text, percent = text[:-1].removesuffix("\\"), True
     if _THOUSANDS.fullmatch(text):
         text = text.replace(",", "")
-    return evaluate_number(text, shorthand=True), unit_dropped
+    return evaluate_number(text, shorthand=True), unit_dropped, percent
 
 
 def _robust_by_probes(pred: str, gold: str) -> Verdict | None:
@@ -168,13 +171,20 @@ def _robust_by_probes(pred: str, gold: str) -> Verdict | None:
 def _robust_fast(pred: str, gold: str) -> Verdict | None:
     if pred == gold:
         return Verdict(True, "string match")
-    (p, p_unit), (g, g_unit) = _robust_number(pred), _robust_number(gold)
+    (p, p_unit, p_percent), (g, g_unit, g_percent) = _robust_number(pred), _robust_number(gold)
     if p is None or g is None:
+        if p_percent or g_percent:
+            return Verdict(False, "percentage of a non-number")
         return _robust_by_probes(pred, gold)
-    if not clearly_different(p, g, ROBUST_FAST_REL_GAP):
-        if p_unit or g_unit or not (isinstance(p, Fraction) and isinstance(g, Fraction)):
-            return None  # numerically close but not provably equal: let sympy decide
-        return Verdict(True, "exact number match")
+    # "10\\%" matches 10 and 0.1 (and "10\\%"); never 1000 or 0.001 (no paper-style x100 leniency).
+    candidates = [(p, g)]
+    if p_percent != g_percent:
+        candidates.append((p / 100, g) if p_percent else (p, g / 100))
+    for a, b in candidates:
+        if not clearly_different(a, b, ROBUST_FAST_REL_GAP):
+            if p_unit or g_unit or not (isinstance(a, Fraction) and isinstance(b, Fraction)):
+                return None  # numerically close but not provably equal: let sympy decide
+            return Verdict(True, "exact number match")
     return Verdict(False, "different numbers")
 
 
