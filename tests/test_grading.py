@@ -138,6 +138,16 @@ def test_huge_powers_return_within_limit(mode: str, pred: str) -> None:
     assert verdict.correct is False
 
 
+@pytest.mark.parametrize("mode", ["paper", "robust"])
+def test_back_to_back_timeouts_each_return_within_limit(mode: str) -> None:
+    default_worker().warm_up()
+    for pred in ("5^{5^{5^{5^5}}}", "10^{10^{10^{10}}}", "5^{5^{5^{5^5}}}+1"):
+        started = time.monotonic()
+        verdict = verify("x+1", pred, mode=mode, timeout=1.0, cache=None)  # type: ignore[arg-type]
+        elapsed = time.monotonic() - started
+        assert verdict.timed_out and not verdict.correct and elapsed < 1.5, (pred, verdict, elapsed)
+
+
 def test_timeout_is_a_false_verdict_with_reason() -> None:
     verdict = verify("x", "5^{5^{5^{5^5}}}+x-5^{5^{5^{5^5}}}", mode="paper", timeout=0.3, cache=None)
     assert verdict.correct is False
@@ -186,8 +196,10 @@ _LATEX = st.recursive(
 
 
 def _check_bounded(gold: str, pred: str, limit: float) -> None:
+    # Only the first ever call pays the zygote's sympy import; after a kill the next worker is a
+    # fork of the zygote, so no warm-up between examples: consecutive timeouts are measured too.
+    default_worker().warm_up()
     for mode in ("paper", "robust"):
-        default_worker().warm_up()  # start-up after a kill is not part of the comparison limit
         started = time.monotonic()
         verdict = verify(gold, pred, mode=mode, timeout=limit, cache=None)  # type: ignore[arg-type]
         assert time.monotonic() - started < limit + 0.5, (mode, gold, pred, verdict)

@@ -2,20 +2,29 @@
 
 Why a process: sympy `simplify` and big-integer arithmetic can run for minutes inside C-level loops
 that no signal or thread can interrupt, and `signal.alarm` only works on the main thread (TRL calls
-rewards from wherever it likes). The worker is `python -m rlvrlab.grading.worker`, a plain
-subprocess (not multiprocessing, which re-imports the caller's `__main__` and breaks unguarded
-scripts). It talks pickled `(function name, args)` frames over its stdin/stdout.
+rewards from wherever it likes).
 
-The parent waits at most `timeout` seconds for a reply; on expiry it SIGKILLs the worker and
-reports a timeout. A spare worker is started in the background right away, so the next call does
-not pay the ~1-2 s sympy import. Only functions in `symbolic.WORKER_FUNCTIONS` can be called.
-One worker per grading process; calls are serialised with a lock.
+Layout: one *zygote* per grading process, `python -m rlvrlab.grading.worker --zygote FD` (a plain
+subprocess, not multiprocessing, which re-imports the caller's `__main__` and breaks unguarded
+scripts). The zygote imports sympy and Math-Verify once, then forks a worker whenever the parent
+asks, over a Unix socket, handing the worker one end of a fresh socket pair (SCM_RIGHTS). A fork
+of the already-imported zygote is ready in milliseconds, so a call right after a kill does not
+wait for a ~1-2 s sympy import: back-to-back timeouts each return within their limit. The worker
+talks pickled `(function name, args)` frames over its socket.
+
+The parent waits at most `timeout` seconds for a reply; on expiry it SIGKILLs the worker (the
+zygote, its parent, reaps it) and reports a timeout. Only functions in `symbolic.WORKER_FUNCTIONS`
+can be called. One zygote and one worker per grading process; calls are serialised with a lock.
+If the zygote itself dies it is restarted (that one call pays the import).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -26,6 +35,8 @@ from typing import Any, Literal
 logger = logging.getLogger(__name__)
 
 STARTUP_TIMEOUT_S = 120.0  # sympy import on a loaded machine; not counted against a comparison
+FORK_TIMEOUT_S = 30.0  # a fork of the zygote; normally milliseconds
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 @dataclass(frozen=True)
@@ -37,59 +48,116 @@ class WorkerReply:
     detail: str = ""
 
 
-def _serve(reader: Connection, writer: Connection) -> None:
-    """Worker loop: import the function table, say ready, then answer requests until EOF."""
+def _serve(connection: Connection) -> None:
+    """Worker loop (in a fork of the zygote): answer requests until EOF."""
     from rlvrlab.grading.symbolic import WORKER_FUNCTIONS
 
-    writer.send("ready")
     while True:
         try:
-            name, args = reader.recv()
+            name, args = connection.recv()
         except (EOFError, OSError):
             return
         try:
-            writer.send(("ok", WORKER_FUNCTIONS[name](*args)))
+            connection.send(("ok", WORKER_FUNCTIONS[name](*args)))
         except Exception as error:  # reported to the parent as a verdict reason, never raised there
-            writer.send(("error", f"{type(error).__name__}: {str(error)[:200]}"))
+            connection.send(("error", f"{type(error).__name__}: {str(error)[:200]}"))
+
+
+def _zygote(control_fd: int) -> None:
+    """Import the slow modules once, then fork one worker per request on the control socket."""
+    import rlvrlab.grading.symbolic  # noqa: F401  (sympy, latex2sympy, math_verify)
+
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # killed workers are reaped automatically
+    control = socket.socket(fileno=control_fd)
+    control.sendall(b"R")
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(control, 16, 1)
+        except OSError:
+            return
+        if not message or not fds:
+            return  # parent gone
+        pid = os.fork()
+        if pid == 0:  # the worker
+            control.close()
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            _serve(Connection(fds[0]))
+            os._exit(0)
+        os.close(fds[0])
+        control.sendall(pid.to_bytes(8, "little"))
+
+
+def _recv_exact(sock: socket.socket, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = sock.recv(size - len(data))
+        if not chunk:
+            raise OSError("zygote closed its control socket")
+        data += chunk
+    return data
+
+
+class _Zygote:
+    def __init__(self) -> None:
+        parent_end, child_end = socket.socketpair()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "rlvrlab.grading.worker", "--zygote", str(child_end.fileno())],
+            pass_fds=(child_end.fileno(),),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        child_end.close()
+        self.control = parent_end
+        self.ready = False
+
+    def wait_ready(self) -> None:
+        if self.ready:
+            return
+        self.control.settimeout(STARTUP_TIMEOUT_S)
+        try:
+            if _recv_exact(self.control, 1) != b"R":
+                raise OSError("bad handshake")
+        except OSError as error:
+            self.close()
+            raise RuntimeError("grading worker zygote did not start") from error
+        self.ready = True
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def fork_worker(self) -> _Child:
+        self.wait_ready()
+        ours, theirs = socket.socketpair()
+        try:
+            self.control.settimeout(FORK_TIMEOUT_S)
+            socket.send_fds(self.control, [b"F"], [theirs.fileno()])
+            pid = int.from_bytes(_recv_exact(self.control, 8), "little")
+        finally:
+            theirs.close()
+        return _Child(pid, Connection(ours.detach()))
+
+    def close(self) -> None:
+        self.control.close()
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=5)
 
 
 @dataclass
 class _Child:
-    process: subprocess.Popen
-    to_child: Connection
-    from_child: Connection
-    ready: bool = False
+    pid: int
+    connection: Connection
 
 
-def _spawn() -> _Child:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "rlvrlab.grading.worker"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    )
-    assert process.stdin is not None and process.stdout is not None
-    to_child = Connection(os.dup(process.stdin.fileno()), readable=False)
-    from_child = Connection(os.dup(process.stdout.fileno()), writable=False)
-    process.stdin.close()
-    process.stdout.close()
-    return _Child(process, to_child, from_child)
-
-
-def _wait_ready(child: _Child) -> None:
-    if child.ready:
-        return
-    if not child.from_child.poll(STARTUP_TIMEOUT_S) or child.from_child.recv() != "ready":
-        child.process.kill()
-        raise RuntimeError("grading worker did not start")
-    child.ready = True
-
-
-def _kill(child: _Child) -> None:
-    child.process.kill()
-    child.process.wait(timeout=5)
-    child.to_child.close()
-    child.from_child.close()
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of `pid` from /proc (0.0 where unavailable)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 class KillableWorker:
@@ -97,43 +165,57 @@ class KillableWorker:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._zygote: _Zygote | None = None
         self._child: _Child | None = None
-        self._spare: _Child | None = None
         self.restarts = 0
+        self._spent_cpu = 0.0  # CPU seconds of workers already killed
+
+    def _live_zygote(self) -> _Zygote:
+        if self._zygote is None or not self._zygote.alive():
+            if self._zygote is not None:
+                self._zygote.close()
+            self._zygote = _Zygote()
+        return self._zygote
 
     def _ready_child(self) -> _Child:
-        if self._child is None or self._child.process.poll() is not None:
-            self._child, self._spare = (self._spare or _spawn()), None
-        _wait_ready(self._child)
-        if self._spare is None:
-            self._spare = _spawn()  # imports in the background while this one works
+        if self._child is None:
+            try:
+                self._child = self._live_zygote().fork_worker()
+            except OSError:
+                if self._zygote is not None:
+                    self._zygote.close()
+                self._zygote = None
+                self._child = self._live_zygote().fork_worker()
         return self._child
 
     def _discard_current(self) -> None:
         if self._child is not None:
-            _kill(self._child)
+            self._spent_cpu += _cpu_seconds(self._child.pid)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._child.pid, signal.SIGKILL)
+            self._child.connection.close()
         self._child = None
         self.restarts += 1
 
     def warm_up(self) -> None:
-        """Start the worker and its spare now, so no timed comparison pays for a sympy import.
-
-        Limitation: a comparison that follows a kill by less than the spare's start-up time
-        (~1-2 s) waits for that start-up on top of its own limit.
-        """
+        """Start the zygote and a worker now, so no timed comparison pays for the sympy import."""
         with self._lock:
             self._ready_child()
-            assert self._spare is not None
-            _wait_ready(self._spare)
+
+    def cpu_seconds(self) -> float:
+        """CPU seconds used by this grading process's workers so far (the zygote's import excluded)."""
+        with self._lock:
+            live = _cpu_seconds(self._child.pid) if self._child is not None else 0.0
+            return self._spent_cpu + live
 
     def call(self, name: str, args: tuple, timeout: float) -> WorkerReply:
         """Run WORKER_FUNCTIONS[name](*args) in the worker; kill it if no reply within `timeout` s."""
         with self._lock:
             child = self._ready_child()
             try:
-                child.to_child.send((name, args))
-                if child.from_child.poll(max(timeout, 0.0)):
-                    status, payload = child.from_child.recv()
+                child.connection.send((name, args))
+                if child.connection.poll(max(timeout, 0.0)):
+                    status, payload = child.connection.recv()
                     if status == "ok":
                         return WorkerReply("ok", value=payload)
                     return WorkerReply("error", detail=payload)
@@ -146,10 +228,11 @@ class KillableWorker:
 
     def close(self) -> None:
         with self._lock:
-            for child in (self._child, self._spare):
-                if child is not None:
-                    _kill(child)
-            self._child = self._spare = None
+            if self._child is not None:
+                self._discard_current()
+            if self._zygote is not None:
+                self._zygote.close()
+            self._zygote = None
 
 
 _DEFAULT_WORKER: KillableWorker | None = None
@@ -170,8 +253,6 @@ def default_worker() -> KillableWorker:
 
 
 if __name__ == "__main__":
-    # Keep the protocol on private descriptors; anything printed by sympy goes to stderr.
-    _reader = Connection(os.dup(0), writable=False)
-    _writer = Connection(os.dup(1), readable=False)
+    # python -m rlvrlab.grading.worker --zygote FD; anything printed by sympy goes to stderr.
     os.dup2(2, 1)
-    _serve(_reader, _writer)
+    _zygote(int(sys.argv[2]))
