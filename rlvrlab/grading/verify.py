@@ -115,11 +115,24 @@ _LIGHT_REPLACEMENTS = (
 _WHITESPACE = re.compile(r"\s+")
 
 
+_BRACE_SHORTHAND = (
+    (re.compile(r"\\frac(\d)(\d)(?!\d)"), r"\\frac{\1}{\2}"),
+    (re.compile(r"\\frac\{([^{}]*)\}(\d)(?!\d)"), r"\\frac{\1}{\2}"),
+    (re.compile(r"\\frac(\d)\{"), r"\\frac{\1}{"),
+    (re.compile(r"\\sqrt(\d)"), r"\\sqrt{\1}"),
+    (re.compile(r"(?<=\d)_(\d)"), r"_{\1}"),
+)  # Math-Verify reads "\\frac43", "\\sqrt2", "2516_8" exactly as their braced forms
+
+
 def light_normalize(text: str) -> str:
     """Robust mode's lossless clean-up (the paper's unit-word stripping would turn 'c+b' into '+b')."""
     for old, new in _LIGHT_REPLACEMENTS:
         text = text.replace(old, new)
-    return _WHITESPACE.sub("", text).rstrip(".")
+    text = _WHITESPACE.sub("", text).rstrip(".")
+    if "\\" in text or "_" in text:
+        for pattern, replacement in _BRACE_SHORTHAND:
+            text = pattern.sub(replacement, text)
+    return text
 
 
 def _leading_assignment_removed(text: str) -> str:
@@ -168,9 +181,90 @@ def _robust_by_probes(pred: str, gold: str) -> Verdict | None:
     return None
 
 
+_NUMBER_SUBSCRIPT = re.compile(r"(?<=\d)_(\d|\{\d+\})")
+_MATRIX = re.compile(r"\\begin\{[pb]matrix\}(.*)\\end\{[pb]matrix\}")
+_THREE_DIGITS = re.compile(r"\d{3}")
+
+
+def _split_top_level(text: str, separator: str = ",") -> list[str]:
+    parts, depth, start = [], 0, 0
+    for position, char in enumerate(text):
+        depth += char in "([{"
+        depth -= char in ")]}"
+        if char == separator and depth == 0:
+            parts.append(text[start:position])
+            start = position + 1
+    return [*parts, text[start:]]
+
+
+def _exact_numbers(parts: list[str]) -> list[Fraction] | None:
+    values = [_robust_number(part) for part in parts]
+    if any(not isinstance(v, Fraction) or unit or pct for v, unit, pct in values):
+        return None
+    return [v for v, _, _ in values]  # type: ignore[misc]
+
+
+def _structure(text: str) -> tuple[str, list[Fraction], int] | None:
+    """("matrix"|"bare"|"paren", exact entries, columns) for a list or matrix of plain numbers.
+
+    Math-Verify reads "1,-2" as the set {1, -2}, "(a,b,c)" as an ordered tuple, "(a,b)" as an
+    open interval (compared end-point by end-point, like a tuple) and a pmatrix entry by entry.
+    A bare list with a 3-digit element ("1,234") could be a thousands separator: not decided here.
+    """
+    matrix = _MATRIX.fullmatch(text)
+    if matrix:
+        rows = [row.split("&") for row in matrix.group(1).split("\\\\")]
+        entries = _exact_numbers([cell for row in rows for cell in row])
+        if entries is None or len(entries) < 2 or len({len(row) for row in rows}) != 1:
+            return None
+        return "matrix", entries, len(rows[0])
+    if text.startswith("(") and text.endswith(")") and "," in text:
+        parts = _split_top_level(text[1:-1])
+        entries = _exact_numbers(parts) if len(parts) >= 2 else None
+        return None if entries is None else ("paren", entries, len(entries))
+    if "," in text and not _THOUSANDS.fullmatch(text):
+        parts = _split_top_level(text)
+        if any(_THREE_DIGITS.fullmatch(part.strip().lstrip("+-")) for part in parts[1:]):
+            return None
+        entries = _exact_numbers(parts) if len(parts) >= 2 else None
+        return None if entries is None else ("bare", entries, len(entries))
+    return None
+
+
+def _robust_structures(pred: str, gold: str) -> Verdict | None:
+    """Lists, tuples, intervals and matrices of plain numbers, compared as Math-Verify does."""
+    p, g = _structure(pred), _structure(gold)
+    if p is None and g is None:
+        return None
+    if p is None or g is None:
+        single = _robust_number(gold if p is not None else pred)[0]
+        if single is None:
+            return None
+        structure = p if p is not None else g
+        assert structure is not None
+        if len(set(structure[1])) >= 2:
+            return Verdict(False, "a number against a list or matrix")
+        return None
+    (p_kind, p_entries, p_columns), (g_kind, g_entries, g_columns) = p, g
+    if p_kind != g_kind:
+        return None
+    if p_kind == "bare":
+        return Verdict(set(p_entries) == set(g_entries), "compared as sets of numbers")
+    if len(p_entries) != len(g_entries) or p_columns != g_columns:
+        return Verdict(False, f"{p_kind}: different shapes")
+    return Verdict(p_entries == g_entries, f"{p_kind}: compared entry by entry")
+
+
 def _robust_fast(pred: str, gold: str) -> Verdict | None:
     if pred == gold:
         return Verdict(True, "string match")
+    structures = _robust_structures(pred, gold)
+    if structures is not None:
+        return structures
+    p_sub, g_sub = _NUMBER_SUBSCRIPT.search(pred), _NUMBER_SUBSCRIPT.search(gold)
+    if p_sub or g_sub:  # Math-Verify drops a base subscript ("2516_8" is 2516): only reject here
+        stripped = _robust_fast(_NUMBER_SUBSCRIPT.sub("", pred), _NUMBER_SUBSCRIPT.sub("", gold))
+        return stripped if stripped is not None and not stripped.correct else None
     (p, p_unit, p_percent), (g, g_unit, g_percent) = _robust_number(pred), _robust_number(gold)
     if p is None or g is None:
         if p_percent or g_percent:

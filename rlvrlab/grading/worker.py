@@ -203,10 +203,14 @@ class KillableWorker:
             self._ready_child()
 
     def cpu_seconds(self) -> float:
-        """CPU seconds used by this grading process's workers so far (the zygote's import excluded)."""
+        """CPU seconds used so far by this grading process's workers and zygote (forks included).
+
+        Take differences: the zygote's one-off import is in every reading.
+        """
         with self._lock:
             live = _cpu_seconds(self._child.pid) if self._child is not None else 0.0
-            return self._spent_cpu + live
+            zygote = _cpu_seconds(self._zygote.process.pid) if self._zygote is not None else 0.0
+            return self._spent_cpu + live + zygote
 
     def call(self, name: str, args: tuple, timeout: float) -> WorkerReply:
         """Run WORKER_FUNCTIONS[name](*args) in the worker; kill it if no reply within `timeout` s."""
