@@ -137,6 +137,7 @@ def grade_generations(
         "backend": None,
         "prompt": None,
         "seed": seed,
+        "batch_size": None,
         "source": str(path),
         "benchmarks": {
             benchmark: {

@@ -23,6 +23,8 @@ loses at most the batch in flight and `--resume` skips every row already there. 
 "samples_per_problem", "accuracy" (= avg@k), "avg@K", "accuracy_ci95": [low, high], "pass@1", "pass@2",
 ..., "code_rate", "accuracy_with_code", "accuracy_without_code", "n_timeouts", "truncation_rate",
 "mean_tokens"}}}. Rates are None when nothing they count is known. It is rewritten after each benchmark.
+"source" is "generated" for `rlvr eval --model`, or the imported file for `--from-generations` (then
+model/backend/prompt/batch_size are None and "protocol" holds only grading_mode and extract_mode).
 
 `config.json`: the run configuration, written at the start; `--resume` refuses a different configuration.
 

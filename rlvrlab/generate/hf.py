@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import torch
+from transformers import StoppingCriteria, StoppingCriteriaList
 
 from rlvrlab.generate.types import GenerationParams, Sample
 
@@ -33,6 +34,25 @@ def load_model_and_tokenizer(
     model = AutoModelForCausalLM.from_pretrained(name_or_path, dtype=torch_dtype).to(device)
     model.eval()
     return model, tokenizer
+
+
+class StopOnText(StoppingCriteria):
+    """Stop a row once its *generated* text contains a stop string.
+
+    transformers' own `stop_strings` matches against the whole sequence, so a stop string spanning the
+    end of the prompt and the first generated token ends generation at once (prompt "... 1 + 1." with stop
+    ".." stops after one "."). vLLM, which the paper used, matches generated text only; so does this.
+    Only the last few generated tokens are decoded each step (a stop string ending now lies in them)."""
+
+    def __init__(self, tokenizer: Any, stops: tuple[str, ...], prompt_len: int) -> None:
+        self.tokenizer, self.stops, self.prompt_len = tokenizer, stops, prompt_len
+        self.window = max(len(s) for s in stops) + 2  # every token decodes to >= 1 character
+
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor, **kwargs: Any) -> torch.Tensor:
+        tails = input_ids[:, max(self.prompt_len, input_ids.shape[1] - self.window) :].tolist()
+        texts = self.tokenizer.batch_decode(tails, skip_special_tokens=True)
+        done = [any(stop in text for stop in self.stops) for text in texts]
+        return torch.tensor(done, dtype=torch.bool, device=input_ids.device)
 
 
 class HFGenerator:
@@ -84,7 +104,8 @@ class HFGenerator:
         else:
             kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
         if params.stop:
-            kwargs.update(stop_strings=list(params.stop), tokenizer=tok)
+            prompt_len = enc["input_ids"].shape[1]
+            kwargs["stopping_criteria"] = StoppingCriteriaList([StopOnText(tok, params.stop, prompt_len)])
         generated = self.model.generate(**enc, **kwargs)[:, enc["input_ids"].shape[1] :]
         return [self._to_sample(row, params) for row in generated]
 
