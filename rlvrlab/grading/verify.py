@@ -8,6 +8,7 @@ A timeout is a False verdict with reason "timeout: ..." and `timed_out=True`; no
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
 import time
@@ -231,8 +232,52 @@ def _structure(text: str) -> tuple[str, list[Fraction], int] | None:
     return None
 
 
+_INFINITY = {"\\infty": math.inf, "+\\infty": math.inf, "-\\infty": -math.inf, "\\infty)": math.inf}
+_BRACKETED = re.compile(r"[(\[].*,.*[)\]]")
+ROBUST_ENDPOINT_GAP = 1e-4  # beyond Math-Verify's 6-decimal rounding of floats
+
+
+def _endpoints(text: str) -> list[Number] | None:
+    """Entries of a bracketed comma list ("(2,\\infty)", "[\\frac{\\pi^2}{8},1]"), floats allowed."""
+    if not _BRACKETED.fullmatch(text):
+        return None
+    values: list[Number] = []
+    for part in _split_top_level(text[1:-1]):
+        if part in _INFINITY:
+            values.append(_INFINITY[part])
+            continue
+        value, unit, percent = _robust_number(part)
+        if value is None or unit or percent:
+            return None
+        values.append(value)
+    return values if len(values) >= 2 else None
+
+
+def _endpoints_differ(pred: str, gold: str) -> bool:
+    """Two bracketed lists (tuples or intervals, any brackets) with some entry clearly different.
+
+    Math-Verify compares tuples entry by entry and intervals end-point by end-point (both after
+    rounding floats to 6 decimals), so such a pair is never equivalent; equal entries are left to
+    it (the brackets then decide).
+    """
+    p, g = _endpoints(pred), _endpoints(gold)
+    if p is None or g is None:
+        return False
+    if len(p) != len(g):
+        return True
+    for a, b in zip(p, g, strict=True):
+        if math.isinf(float(a)) or math.isinf(float(b)):
+            if float(a) != float(b):
+                return True
+        elif abs(float(a) - float(b)) > ROBUST_ENDPOINT_GAP * max(1.0, abs(float(a)), abs(float(b))):
+            return True
+    return False
+
+
 def _robust_structures(pred: str, gold: str) -> Verdict | None:
     """Lists, tuples, intervals and matrices of plain numbers, compared as Math-Verify does."""
+    if _endpoints_differ(pred, gold):
+        return Verdict(False, "tuples/intervals with different entries")
     p, g = _structure(pred), _structure(gold)
     if p is None and g is None:
         return None
