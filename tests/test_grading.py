@@ -78,7 +78,48 @@ ROBUST_CASES = [
     ("a+b", "c+b", False),
     ("2^{100}", "2^{100}+1", False),
     ("\\sqrt{8}", "2\\sqrt{2}", True),
+    ("10\\%", "10", True),
+    ("10\\%", "0.1", True),
+    ("10\\%", "1000", False),
+    ("1,-2", "-2,1", True),  # solutions as a set, as Math-Verify reads them
+    ("3,5,7", "3", False),
+    ("10,080", "10080", True),
+    (
+        "\\begin{pmatrix}-1/3\\\\2/3\\end{pmatrix}",
+        "\\begin{pmatrix}-\\frac{1}{3}\\\\\\frac{2}{3}\\end{pmatrix}",
+        True,
+    ),
+    ("\\begin{pmatrix}1\\\\2\\end{pmatrix}", "\\begin{pmatrix}1\\\\-2\\end{pmatrix}", False),
+    ("(2,\\infty)", "[3,\\infty)", False),
+    ("2516_8", "5234_8", False),
+    ("11\\sqrt2", "11\\sqrt{2}", True),
+    ("30^\\circ", "30", True),
+    ("6+9i", "6-9i", False),
+    ("\\frac{9a+11}{20}", "\\frac{11+9a}{20}", True),
 ]
+
+# Pairs decided in-process; each in-process verdict must equal the sympy path's (worker function).
+IN_PROCESS_PAIRS = [
+    ("10x-12y-17z-29", "5x-7y+11z+4"), ("-2,1", "1,-2"), ("3", "3,5,7"), ("9", "40_9"),
+    ("-9+2i", "1-12i"), ("\\frac{3}{4}R^2", "3R^2"), ("Carla", "Evelyn"), ("D", "(B)"),
+    ("\\frac{9a+11}{20}", "\\frac{11+9a}{20}"), ("x^2+2x+1", "(x+1)^2"), ("1-1/e", "1+1/e"),
+    ("-270", "\\frac{270}7"), ("circle", "ellipse"), ("4x+1", "2x+3"), ("2", "10,080"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("pred", "gold"), IN_PROCESS_PAIRS)
+def test_in_process_verdicts_match_sympy(pred: str, gold: str) -> None:
+    from rlvrlab.grading.paper import probe_verdict
+    from rlvrlab.grading.symbolic import paper_symbolic_equal, robust_equal
+    from rlvrlab.grading.verify import _robust_fast
+
+    paper_fast = probe_verdict(pred, gold)
+    if paper_fast is not None:
+        assert paper_fast == paper_symbolic_equal(pred, gold)
+    robust_fast = _robust_fast(pred, gold)
+    if robust_fast is not None:
+        assert robust_fast.correct == robust_equal(gold, pred)[0], robust_fast.reason
+    assert paper_fast is not None or robust_fast is not None
 
 
 @pytest.mark.parametrize(("gold", "pred", "expected"), ROBUST_CASES)
