@@ -3,7 +3,9 @@
 Output folder (`--out DIR`), read by analysis and report code:
 
 `samples.jsonl`: one JSON object per completion, appended (and flushed) after every batch, so a crash
-loses at most the batch in flight and `--resume` skips every row already there. Fields:
+loses at most the batch in flight and `--resume` skips every row already there. Rows are in completion
+order (batches are sorted by prompt length), not benchmark order; key them by
+(benchmark, problem_id, sample_index). Fields:
     benchmark      str   benchmark name as given (math500, aime24, sim500, a local path, ...)
     problem_id     str   `Problem.id` from the benchmark file
     sample_index   int   0 .. n_samples-1 within the problem
