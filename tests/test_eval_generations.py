@@ -91,3 +91,30 @@ def test_cli_from_generations_and_compare(tmp_path: Path) -> None:
     assert "+0.0" in result.output
     result = runner.invoke(app, args)  # no --out
     assert result.exit_code == 2 and "--out" in result.output
+
+
+def test_paper_json_without_label_uses_the_benchmark_answer(tmp_path: Path) -> None:
+    problems = load_problems("amc", limit=2)
+    meta = [{"index": 1, "outputs": [f"\\boxed{{{problems[1].answer}}}", "\\boxed{-1}"]}]
+    (tmp_path / "gen.json").write_text(json.dumps({"metadata": meta}))
+    grade_generations(tmp_path / "gen.json", "amc", tmp_path / "out")
+    rows = read_jsonl(tmp_path / "out" / "samples.jsonl")
+    assert [(r["problem_id"], r["sample_index"], r["gold"], r["correct"]) for r in rows] == [
+        (problems[1].id, 0, problems[1].answer, True),
+        (problems[1].id, 1, problems[1].answer, False),
+    ]
+
+
+@pytest.mark.parametrize(
+    "meta,match",
+    [
+        ([{"index": 99, "outputs": ["1"]}], r"metadata\[0\]: index 99 outside the benchmark's 30 problems"),
+        ([{"index": "x", "outputs": ["1"]}], r"metadata\[0\]: index 'x' outside"),
+        ([{"index": 0}], r"metadata\[0\]: missing field\(s\) outputs"),
+        ([{"index": 0, "outputs": "1"}], "'outputs' must be a list of strings"),
+    ],
+)
+def test_bad_paper_json_names_the_entry(tmp_path: Path, meta: list, match: str) -> None:
+    (tmp_path / "gen.json").write_text(json.dumps({"metadata": meta}))
+    with pytest.raises(DataError, match=match):
+        grade_generations(tmp_path / "gen.json", "aime24", tmp_path / "out")

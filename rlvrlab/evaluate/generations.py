@@ -4,7 +4,8 @@ Two input formats:
 - JSON as written by the paper's evaluation scripts (e.g. the shared Qwen2.5-Math-1.5B MATH-500 files):
   {"metadata": [{"prompt", "label", "index", "outputs": [str, ...]}, ...], ...other run fields}.
   `index` is the problem's position in the benchmark file, `label` its gold answer (graded against as
-  given; a label differing from the shipped answer is logged), `outputs[j]` is sample j.
+  given; a label differing from the shipped answer is logged; without `label`, the benchmark's answer),
+  `outputs[j]` is sample j.
 - JSONL: one {"problem_id", "response"} per line (optional "sample_index", default: order of
   appearance per problem; optional "prompt"), joined to the benchmark's answers by problem id.
 
@@ -50,13 +51,16 @@ def _from_paper_json(path: Path, problems: list[Problem]) -> list[dict[str, Any]
     rows = []
     for n, record in enumerate(data["metadata"]):
         where = f"{path}: metadata[{n}]"
-        missing = [k for k in ("label", "index", "outputs") if k not in record]
+        missing = [k for k in ("index", "outputs") if k not in record]
         if missing:
             raise DataError(f"{where}: missing field(s) {', '.join(missing)}")
-        index = int(record["index"])
-        if not 0 <= index < len(problems):
-            raise DataError(f"{where}: index {index} outside the benchmark's {len(problems)} problems")
-        problem, gold = problems[index], str(record["label"])
+        index = record["index"]
+        if isinstance(index, str) and index.isdigit():
+            index = int(index)
+        if not isinstance(index, int) or not 0 <= index < len(problems):
+            raise DataError(f"{where}: index {index!r} outside the benchmark's {len(problems)} problems")
+        problem = problems[index]
+        gold = str(record["label"]) if "label" in record else problem.answer
         if problem.answer is not None and problem.answer != gold:
             logger.warning(
                 "%s: label %r differs from the benchmark answer %r; grading against the label",
