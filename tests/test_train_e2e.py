@@ -12,10 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
+import torch
 from typer.testing import CliRunner
 
 from rlvrlab.cli import app
 from rlvrlab.data import read_jsonl
+from rlvrlab.train import objective
 from rlvrlab.train.config import resolve_config
 from rlvrlab.train.run import train
 from tests.test_train_support import one_torch_thread, tiny_config  # noqa: F401
@@ -61,7 +63,16 @@ def test_rlvr_train_logs_clip_fractions(tiny_model_dir, tmp_path, clip, updates,
         assert all(key in r for r in rows), key
     completions = read_jsonl(tmp_path / "run" / "completions.jsonl")
     assert len(completions) == 3 * 16
-    assert set(completions[0]) == {"step", "id", "completion", "rewards", "advantage", "uses_code", "correct"}
+    assert set(completions[0]) == {
+        "step",
+        "id",
+        "completion",
+        "length",
+        "rewards",
+        "advantage",
+        "uses_code",
+        "correct",
+    }
     assert (tmp_path / "run" / "checkpoints" / f"checkpoint-{3 * updates}").is_dir()  # saved at the end
     saved = resolve_config(config_path=tmp_path / "run" / "config.yaml")
     assert (saved.clip, saved.updates_per_rollout, saved.max_steps) == (clip, updates, 3)
@@ -135,7 +146,7 @@ def test_accelerate_two_cpu_processes(tiny_model_dir, tmp_path):
     args = [
         launcher,
         "launch",
-        "--cpu",
+        "--multi_gpu",  # on a machine without CUDA, rlvrlab makes this a gloo CPU group (see run.use_cpu)
         "--num_processes",
         "2",
         "--num_machines",
@@ -155,6 +166,7 @@ def test_accelerate_two_cpu_processes(tiny_model_dir, tmp_path):
         str(tmp_path / "run"),
     ]
     args += [*SMALL, "--set", "max_steps=2", "--set", "micro_batch_size=2", "--set", "save_every=1"]
+    args += ["--set", "advantage_std=false"]  # group variances then differ, so whitening scope matters
     result = subprocess.run(args, env=ENV, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     rows = read_jsonl(tmp_path / "run" / "metrics.jsonl")
@@ -165,6 +177,20 @@ def test_accelerate_two_cpu_processes(tiny_model_dir, tmp_path):
     for r in completions:
         by_id[f"{r['step']}:{r['id']}"] = by_id.get(f"{r['step']}:{r['id']}", 0) + 1
     assert set(by_id.values()) == {4}  # whole groups of G=4 per prompt across the two processes
+    assert all(len({r["id"] for r in completions[i : i + 4]}) == 1 for i in range(0, 32, 4))
+    discriminating = False
+    for step in (1, 2):  # advantages = oracle (group advantage, then whitening over the whole rollout)
+        rows_ = [r for r in completions if r["step"] == step]  # rank 0's 2 groups of 4, then rank 1's
+        rewards = torch.tensor([r["rewards"]["random_0.5"] for r in rows_])
+        lengths = torch.tensor([float(r["length"]) for r in rows_])
+        grouped = objective.group_advantages(rewards, 4, scale=False)
+        expected = objective.whiten_advantages(grouped, lengths)
+        assert torch.allclose(expected, torch.tensor([r["advantage"] for r in rows_]), atol=1e-5)
+        per_process = [
+            objective.whiten_advantages(grouped[h], lengths[h]) for h in (slice(0, 8), slice(8, 16))
+        ]
+        discriminating |= not torch.allclose(torch.cat(per_process), expected, atol=1e-3)
+    assert discriminating, "this seed cannot tell whole-rollout whitening from per-process whitening"
     assert (tmp_path / "run" / "checkpoints" / "checkpoint-8").is_dir()
 
 

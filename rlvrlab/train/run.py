@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -79,8 +80,6 @@ def build_trainer(
 ) -> Any:
     """The RLVRTrainer for `config`. `reward_funcs` replaces the spec-built reward (tests, custom rewards);
     `run_logs=False` leaves out the run-folder callbacks (for the overhead benchmark's bare comparison)."""
-    from accelerate import PartialState
-
     from rlvrlab.train.trainer import RLVRTrainer
 
     run_dir = Path(config.output_dir)
@@ -88,8 +87,8 @@ def build_trainer(
     dataset = build_dataset(config, tokenizer)
     grpo_config = to_grpo_config(
         dataclasses.replace(config, output_dir=str(run_dir / "checkpoints")),
-        PartialState().num_processes,
-        **(grpo_overrides or {}),
+        distributed_state().num_processes,
+        **{"use_cpu": use_cpu(), **(grpo_overrides or {})},
     )
     trainer = RLVRTrainer(
         model=model,
@@ -120,6 +119,22 @@ def build_trainer(
     return trainer
 
 
+def use_cpu() -> bool:
+    """CPU training: no CUDA, or ACCELERATE_USE_CPU=1. Passed to TRL as `use_cpu`, so processes started by
+    `accelerate launch --multi_gpu --num_processes N` (torchrun underneath) join one gloo group. Note: in
+    accelerate 1.15, `accelerate launch --cpu --num_processes N` starts ONE process unless --mpirun_hostfile
+    is given; use --multi_gpu (or torchrun) for several CPU processes (configs/accelerate/cpu-2proc.yaml)."""
+    flag = os.environ.get("ACCELERATE_USE_CPU", "").lower() in ("1", "true", "yes")
+    return flag or not torch.cuda.is_available()
+
+
+def distributed_state() -> Any:
+    """accelerate's process state, with the same CPU choice the Trainer's arguments will make."""
+    from accelerate import PartialState
+
+    return PartialState(cpu=use_cpu())
+
+
 def last_checkpoint(run_dir: Path) -> Path | None:
     from transformers.trainer_utils import get_last_checkpoint
 
@@ -143,16 +158,15 @@ def prepare_run_dir(config: TrainConfig, resume: bool) -> Path | None:
                 f"--resume with a different config than {saved} (keys {differs}): resume with the same settings"
             )
     checkpoint = last_checkpoint(run_dir) if resume else None
-    from accelerate import PartialState
-
-    if PartialState().is_main_process:
+    state = distributed_state()
+    if state.is_main_process:
         save_config(config, saved)
         if resume:
             step = 0
             if checkpoint is not None:
                 step = int(checkpoint.name.split("-")[-1]) // config.updates_per_rollout
             truncate_run_logs(run_dir, step)
-    PartialState().wait_for_everyone()
+    state.wait_for_everyone()
     return checkpoint
 
 

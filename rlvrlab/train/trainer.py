@@ -106,7 +106,7 @@ class RLVRTrainer(GRPOTrainer):
             return output
         if self.second_whitening:
             output["advantages"] = self._whiten(output["advantages"], output["completion_mask"])
-        self._record_rollout(output["advantages"])
+        self._record_rollout(output["advantages"], output["completion_mask"].sum(dim=1).tolist())
         return output
 
     def _whiten(self, advantages: torch.Tensor, completion_mask: torch.Tensor) -> torch.Tensor:
@@ -118,7 +118,7 @@ class RLVRTrainer(GRPOTrainer):
         var = self.accelerator.reduce(((adv - mean) ** 2 * lengths).sum(), reduction="sum") / totals[1]
         return ((adv - mean) * var.clamp(min=1e-8).rsqrt()).to(advantages.dtype)
 
-    def _record_rollout(self, advantages: torch.Tensor) -> None:
+    def _record_rollout(self, advantages: torch.Tensor, lengths: list[int]) -> None:
         """Per-completion code use and correctness (local), and the completions.jsonl rows (gathered)."""
         assert self._last_rewards is not None, (
             "_calculate_rewards runs inside _generate_and_score_completions"
@@ -140,9 +140,9 @@ class RLVRTrainer(GRPOTrainer):
         self._sums["correct"] += sum(bool(c) for c in correct)
         every = self.log_completions_every
         if every and (self.rollout_index - 1) % every == 0:
-            self._gather_records(inputs, texts, rewards, advantages, codes, correct)
+            self._gather_records(inputs, texts, lengths, rewards, advantages, codes, correct)
 
-    def _gather_records(self, inputs, texts, rewards, advantages, codes, correct) -> None:
+    def _gather_records(self, inputs, texts, lengths, rewards, advantages, codes, correct) -> None:
         n = len(texts)
         local = rewards[
             self.accelerator.process_index * n : (self.accelerator.process_index + 1) * n
@@ -154,6 +154,7 @@ class RLVRTrainer(GRPOTrainer):
                     "step": self.rollout_index,
                     "id": x.get("id"),
                     "completion": texts[i],
+                    "length": int(lengths[i]),
                     "rewards": dict(zip(self.reward_func_names, local[i], strict=True)),
                     "advantage": float(advantages[i]),
                     "uses_code": codes[i],
