@@ -169,7 +169,7 @@ def eval_(
     grading_mode: Annotated[
         str | None, typer.Option(help="paper (default) or robust, for every benchmark.")
     ] = None,
-    batch_size: Annotated[int, typer.Option(help="Completions generated together.")] = 16,
+    batch_size: Annotated[int | None, typer.Option(help="Completions per batch (16 hf, 256 vllm).")] = None,
     seed: Annotated[int, typer.Option(help="Base seed (sampling, bootstrap).")] = 0,
     from_generations: Annotated[
         Path | None, typer.Option(help="Grade a generations .json/.jsonl instead.")

@@ -9,6 +9,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+# generations per batch when --batch-size is not given: vLLM schedules large batches itself
+DEFAULT_BATCH_SIZE = {"hf": 16, "vllm": 256}
+
 
 def _fmt(value: Any) -> str:
     if value is None:
@@ -69,7 +72,7 @@ def eval_command(
     resume: bool,
     overrides: list[str] | None,
     grading_mode: str | None,
-    batch_size: int,
+    batch_size: int | None,
     seed: int,
     from_generations: Path | None,
     benchmark: str | None,
@@ -120,7 +123,7 @@ def eval_command(
         limit=limit,
         resume=resume,
         overrides=tuple(extra + list(overrides or [])),
-        batch_size=batch_size,
+        batch_size=batch_size or DEFAULT_BATCH_SIZE.get(backend, 16),
         seed=seed,
     )
     summary = run_eval(config)
