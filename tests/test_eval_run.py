@@ -123,6 +123,8 @@ def test_resume_after_crash_mid_run_matches_uninterrupted_run(
         run_eval(_config(tiny_model_dir, tmp_path / "crash"), progress=False)
     partial = read_jsonl(tmp_path / "crash" / "samples.jsonl")
     assert 0 < len(partial) < len(full)
+    with open(tmp_path / "crash" / "samples.jsonl", "a") as handle:
+        handle.write('{"benchmark": "aime24", "problem_id": "1')  # and a write torn by the crash
     monkeypatch.setattr(run_module, "make_generator", real_make)
     with pytest.raises(ValueError, match="--resume"):
         run_eval(_config(tiny_model_dir, tmp_path / "crash"), progress=False)
@@ -140,8 +142,19 @@ def test_resume_refuses_a_changed_protocol(tiny_model_dir: Path, tmp_path: Path)
     changed = _config(
         tiny_model_dir, tmp_path, benchmarks=("math500",), overrides=("max_new_tokens=8",), resume=True
     )
-    with pytest.raises(ValueError, match="different protocols"):
+    with pytest.raises(ValueError, match="different math500 protocol"):
         run_eval(changed, progress=False)
+    # resuming with another benchmark added is fine; the summary keeps the finished one
+    more = _config(
+        tiny_model_dir,
+        tmp_path,
+        benchmarks=("aime24",),
+        overrides=("max_new_tokens=4", "aime24.n_samples=2"),
+        resume=True,
+    )
+    summary = run_eval(more, progress=False)
+    assert set(summary["benchmarks"]) == {"math500", "aime24"}
+    assert summary["benchmarks"]["math500"]["n_samples"] == 3
 
 
 @pytest.mark.slow

@@ -128,6 +128,9 @@ def run_eval(config: EvalConfig, progress: bool = True) -> dict[str, Any]:
         "benchmarks": {},
     }
     existing = read_jsonl(out / SAMPLES_FILE) if (out / SAMPLES_FILE).exists() else []
+    if config.resume and (out / SUMMARY_FILE).exists():  # keep benchmarks this invocation does not redo
+        previous = json.loads((out / SUMMARY_FILE).read_text(encoding="utf-8"))
+        summary["benchmarks"].update(previous.get("benchmarks", {}))
     for name, protocol in protocols.items():
         problems = load_problems(name, limit=config.limit)
         done = [r for r in existing if r["benchmark"] == name]
@@ -164,15 +167,28 @@ def _prepare_out_dir(out: Path, config: EvalConfig, protocols: dict[str, Benchma
         )
     if config.resume and config_path.exists():
         saved = json.loads(config_path.read_text(encoding="utf-8"))
-        keys = ("model", "prompt", "seed", "batch_size", "protocols")
-        changed = [k for k in keys if saved.get(k) != record.get(k)]
+        changed = [k for k in ("model", "prompt", "seed", "batch_size") if saved.get(k) != record.get(k)]
+        old_protocols = saved.get("protocols", {})
+        changed += [f"{b} protocol" for b, p in record["protocols"].items() if old_protocols.get(b, p) != p]
         if changed:
             raise ValueError(
                 f"{config_path}: --resume with a different {', '.join(changed)} than the interrupted run; "
                 "rerun with the original settings or use a new --out"
             )
+    if config.resume and samples.exists():
+        _drop_torn_tail(samples)
     out.mkdir(parents=True, exist_ok=True)
     config_path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+
+
+def _drop_torn_tail(path: Path) -> None:
+    """Cut a half-written last line (killed mid-write) so appended rows start on a line of their own."""
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        keep = data.rfind(b"\n") + 1
+        logger.warning("%s: dropping a torn last line (%d bytes) before resuming", path, len(data) - keep)
+        with open(path, "r+b") as handle:
+            handle.truncate(keep)
 
 
 def write_summary(out: Path, summary: dict[str, Any]) -> None:
