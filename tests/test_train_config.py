@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from pathlib import Path
 
 import pytest
 
@@ -114,3 +115,27 @@ def test_unknown_yaml_key_and_preset(tmp_path):
         resolve_config(config_path=path)
     with pytest.raises(ValueError, match="unknown preset 'gpu'"):
         resolve_config(preset="gpu")
+
+
+def test_bare_yaml_off_means_clip_off(tmp_path):
+    path = tmp_path / "run.yaml"
+    path.write_text("clip: off\n")
+    assert resolve_config(config_path=path).clip == "off"
+
+
+@pytest.mark.parametrize(("name", "processes"), [("cpu-2proc", 2), ("multi-gpu", 8), ("deepspeed-zero3", 8)])
+def test_shipped_accelerate_configs_load(name, processes):
+    from accelerate.commands.config.config_args import load_config_from_file
+
+    config = load_config_from_file(
+        str(Path(__file__).resolve().parents[1] / "configs" / "accelerate" / f"{name}.yaml")
+    )
+    assert config.num_processes == processes
+
+
+@pytest.mark.parametrize("name", ["qwen2.5-math-7b-random", "qwen2.5-math-7b-random-noclip", "sim-cpu"])
+def test_shipped_train_configs_resolve(name):
+    config = resolve_config(
+        config_path=Path(__file__).resolve().parents[1] / "configs" / "train" / f"{name}.yaml"
+    )
+    assert config.reward == "random:0.5" and config.clip == ("off" if "noclip" in name else "on")

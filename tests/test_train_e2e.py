@@ -143,18 +143,9 @@ def test_kill_and_resume_continues_exactly(tiny_model_dir, tmp_path):
 )
 def test_accelerate_two_cpu_processes(tiny_model_dir, tmp_path):
     launcher = str(Path(sys.executable).parent / "accelerate")
-    args = [
-        launcher,
-        "launch",
-        "--multi_gpu",  # on a machine without CUDA, rlvrlab makes this a gloo CPU group (see run.use_cpu)
-        "--num_processes",
-        "2",
-        "--num_machines",
-        "1",
-        "--mixed_precision",
-        "no",
-    ]
-    args += ["--dynamo_backend", "no", "-m", "rlvrlab.cli", "train", "--model", str(tiny_model_dir)]
+    shipped = Path(__file__).resolve().parents[1] / "configs" / "accelerate" / "cpu-2proc.yaml"
+    args = [launcher, "launch", "--config_file", str(shipped), "-m", "rlvrlab.cli", "train"]
+    args += ["--model", str(tiny_model_dir)]
     args += [
         "--data",
         "math500",
@@ -171,6 +162,7 @@ def test_accelerate_two_cpu_processes(tiny_model_dir, tmp_path):
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     rows = read_jsonl(tmp_path / "run" / "metrics.jsonl")
     assert [r["step"] for r in rows] == [1, 2]  # written once, by the main process
+    assert [r["world_size"] for r in rows] == [2, 2]
     completions = read_jsonl(tmp_path / "run" / "completions.jsonl")
     assert len(completions) == 2 * 16  # gathered from both processes
     by_id: dict[str, int] = {}

@@ -4,6 +4,7 @@ RUN_DIR/metrics.jsonl - one JSON object per rollout (the paper's step), appended
   step                     int    rollout index, 1-based (the paper's training step)
   optimizer_step           int    TRL global_step after the rollout (= step x updates_per_rollout)
   epoch                    float  passes over the training set
+  world_size               int    training processes
   reward/<name>/mean, /std float  per reward function over the rollout's completions (<name> is the reward
                                   function's __name__, e.g. random_0.5, ground_truth)
   reward/total/mean, /std  float  weighted sum of the reward functions
@@ -100,6 +101,7 @@ class RunLogCallback(TrainerCallback):
             return
         step = state.global_step // self.trainer.updates_per_rollout
         row = metrics_row(logs, step=step, optimizer_step=state.global_step, step_s=self._step_s)
+        row["world_size"] = args.world_size
         records, self.trainer.pending_records = self.trainer.pending_records, []
         if records:
             append_jsonl(self.run_dir / "completions.jsonl", records)

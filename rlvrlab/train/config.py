@@ -78,8 +78,13 @@ class TrainConfig:
     # --- hardware
     bf16: bool = True
     gradient_checkpointing: bool = True
-    use_vllm: bool = False  # GPU only; see configs/README.md
+    use_vllm: bool = False  # GPU only (not installable/runnable on the CPU CI machine); see configs/README.md
     vllm_mode: Literal["server", "colocate"] = "colocate"
+    vllm_server_base_url: str | None = (
+        None  # server mode: e.g. http://host:8000 (TRL default: localhost:8000)
+    )
+    vllm_gpu_memory_utilization: float = 0.3  # colocate mode: GPU memory share for vLLM
+    vllm_importance_correction: bool = False  # TRL's vLLM-vs-trainer logprob correction; paper: none
 
     # --- run folder: logging, checkpoints, evaluation
     log_completions_every: int = 1  # write completions.jsonl every N rollouts (0 = never)
@@ -217,6 +222,8 @@ def load_yaml(path: Path) -> dict[str, Any]:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping of config keys, got {type(data).__name__}")
+    if isinstance(data.get("clip"), bool):  # YAML 1.1 reads a bare `clip: off` as False
+        data["clip"] = "on" if data["clip"] else "off"
     unknown = sorted(set(data) - set(_field_types()) - {"preset"})
     if unknown:
         raise ValueError(f"{path}: unknown config keys {unknown}; see rlvrlab/train/config.py for the fields")
@@ -299,6 +306,9 @@ def to_grpo_config(config: TrainConfig, num_processes: int = 1, **extra: Any) ->
         activation_checkpointing=config.gradient_checkpointing,
         use_vllm=config.use_vllm,
         vllm_mode=config.vllm_mode,
+        vllm_server_base_url=config.vllm_server_base_url,
+        vllm_gpu_memory_utilization=config.vllm_gpu_memory_utilization,
+        vllm_importance_sampling_correction=config.vllm_importance_correction,
         logging_steps=upr,
         save_strategy="steps" if config.save_every else "no",
         save_steps=max(config.save_every, 1) * upr,
