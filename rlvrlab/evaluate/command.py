@@ -79,23 +79,14 @@ def eval_command(
     compare: tuple[Path, Path] | None,
 ) -> None:
     """Dispatch on the mode; bad combinations raise ValueError naming the fix."""
-    from rlvrlab.prompts import get_prompt
-
     if compare is not None:
-        from rlvrlab.evaluate.compare import compare_runs
-
-        result = compare_runs(*compare, seed=seed)
-        console.print(compare_table(result))
-        if out is not None:
-            import json
-
-            out.mkdir(parents=True, exist_ok=True)
-            (out / "compare.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        _compare(console, compare, out, seed)
         return
     if out is None:
         raise ValueError("--out DIR is required (where samples.jsonl and summary.json go)")
     if from_generations is not None:
         from rlvrlab.evaluate.generations import grade_generations
+        from rlvrlab.prompts import get_prompt
 
         if not benchmark:
             raise ValueError("--from-generations needs --benchmark NAME (e.g. math500) to join gold answers")
@@ -129,3 +120,16 @@ def eval_command(
     summary = run_eval(config)
     console.print(summary_table(summary))
     console.print(f"results in {out}/samples.jsonl and {out}/summary.json")
+
+
+def _compare(console: Console, dirs: tuple[Path, Path], out: Path | None, seed: int) -> None:
+    """Print B - A per benchmark; with --out also write compare.json."""
+    import json
+
+    from rlvrlab.evaluate.compare import compare_runs
+
+    result = compare_runs(*dirs, seed=seed)
+    console.print(compare_table(result))
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "compare.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
