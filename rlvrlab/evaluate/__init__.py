@@ -6,6 +6,13 @@
 - `compare_runs(dir_a, dir_b)`: paired-bootstrap differences between two runs.
 - `metrics`: avg@k, unbiased pass@k, bootstrap intervals, computed from sample rows.
 Output schemas are documented in `rlvrlab.evaluate.run`.
+
+Command line:
+    rlvr eval --model Qwen/Qwen2.5-Math-7B --out runs/eval/base            # the paper's four benchmarks
+    rlvr eval --model PATH --benchmarks aime24 --set aime24.n_samples=32 --grading-mode robust --out DIR
+    rlvr eval --model PATH --out DIR --resume                              # continue after a crash
+    rlvr eval --from-generations base_MATH-500.json --benchmark math500 --out DIR
+    rlvr eval --compare runs/eval/base runs/eval/step50                    # B - A, paired 95% CI
 """
 
 from rlvrlab.evaluate.compare import compare_runs
