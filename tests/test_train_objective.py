@@ -155,6 +155,10 @@ def test_trl_loss_matches_oracle_on_fixed_batch(tiny_model_dir, tmp_path, clip, 
     assert torch.allclose(trl_grads, _grads(model), atol=TOL, rtol=1e-4)
     assert stats["clip/low_fraction"] == pytest.approx(low_frac, abs=TOL)
     assert stats["clip/high_fraction"] == pytest.approx(high_frac, abs=TOL)
+    mask = batch["completion_mask"].bool()
+    assert stats["policy/mean_token_prob"] == pytest.approx(
+        torch.exp(old)[mask].mean().item(), abs=TOL
+    )  # sampler's
     if clip == "on" and off_policy:
         assert low_frac + high_frac > 0, "the perturbation must move some ratios past 1 +- eps"
     else:

@@ -16,8 +16,8 @@ RUN_DIR/metrics.jsonl - one JSON object per rollout (the paper's step), appended
   clip/low_fraction        float  response tokens with ratio < 1-eps and A < 0 (clipped branch active, low)
   clip/high_fraction       float  response tokens with ratio > 1+eps and A > 0 (clipped branch active, high)
   clip/ratio_outside_fraction float  tokens with ratio outside [1-eps, 1+eps], any advantage sign
-  policy/mean_token_prob   float  mean probability of the sampled tokens under the policy being updated
-  policy/entropy           float  mean per-token entropy of the policy on the sampled completions
+  policy/mean_token_prob   float  mean probability the sampling policy gave to the tokens it sampled
+  policy/entropy           float  mean per-token entropy of the policy during the rollout's updates
   completion/mean_length, /min_length, /max_length  float  completion tokens
   completion/truncated_fraction float  completions that hit max_completion_length
   time/step_s              float  wall time of the rollout: generation + rewards + all updates

@@ -9,8 +9,10 @@
   `clip_ratio/low_mean` uses the same per-token test but averages per-micro-batch fractions (not
   token-weighted); it is kept under `trl/clip_ratio/*` for reference. `clip/ratio_outside_fraction` counts
   tokens with the ratio outside [1 - eps, 1 + eps] regardless of the advantage sign (meaningful with clip off);
-- `policy/mean_token_prob` and `policy/entropy`: token-weighted over the update forward passes of the rollout
-  (the first update of a rollout sees the sampling policy);
+- `policy/mean_token_prob`: mean probability the sampling policy gave the tokens it sampled, over every
+  response token of the rollout (from TRL's old logps when updates_per_rollout > 1, else from the update
+  forward pass, which then is the sampling policy); `policy/entropy`: token-weighted mean entropy from the
+  update forward passes (the policy as it moves through the rollout's mini-batches);
 - per-completion records (id, completion, rewards, final advantage, uses_code, correct) for completions.jsonl
   and `train/accuracy` (grading.grade against the `answer` column, whatever the training reward) and
   `train/code_rate`; `time/reward_s` and `time/grading_s` per rollout.
@@ -197,7 +199,10 @@ class RLVRTrainer(GRPOTrainer):
         self._sums["clip_low"] += float((low & mask).sum())
         self._sums["clip_high"] += float((high & mask).sum())
         self._sums["ratio_outside"] += float((outside & mask).sum())
-        self._sums["prob"] += float((torch.exp(logps) * mask).sum())
+        sampling = (
+            logps if old is None else old
+        )  # old = the sampling policy's logps (updates_per_rollout > 1)
+        self._sums["prob"] += float((torch.exp(sampling) * mask).sum())
         self._sums["entropy"] += float((entropies * mask).sum())
 
     # ---- logging --------------------------------------------------------------------------------
