@@ -1,5 +1,5 @@
 """End-to-end: `rlvr train` on tiny local models: clip fractions by ablation, run-folder schema, model
-families, kill -9 / --resume, and 2-process gloo training through `accelerate launch --cpu`."""
+families, kill -9 / --resume, and 2-process gloo training through `accelerate launch` (configs/accelerate/cpu-2proc.yaml)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
+from rlvrlab.analysis.code import uses_code
 from rlvrlab.cli import app
-from rlvrlab.data import read_jsonl
+from rlvrlab.data import load_problems, read_jsonl
+from rlvrlab.grading import grade
 from rlvrlab.train import objective
 from rlvrlab.train.config import resolve_config
 from rlvrlab.train.run import train
@@ -74,6 +76,14 @@ def test_rlvr_train_logs_clip_fractions(tiny_model_dir, tmp_path, clip, updates,
         "correct",
     }
     assert (tmp_path / "run" / "checkpoints" / f"checkpoint-{3 * updates}").is_dir()  # saved at the end
+    gold = {p.id: p.answer for p in load_problems("math500")}
+    for row in completions:  # accuracy is graded against the answer column whatever the training reward
+        assert row["correct"] == grade(row["completion"], gold[row["id"]]).correct
+        assert row["uses_code"] == uses_code(row["completion"])
+    for r in rows:
+        done = [c for c in completions if c["step"] == r["step"]]
+        assert r["train/accuracy"] == pytest.approx(sum(c["correct"] for c in done) / len(done))
+        assert r["train/code_rate"] == pytest.approx(sum(c["uses_code"] for c in done) / len(done))
     saved = resolve_config(config_path=tmp_path / "run" / "config.yaml")
     assert (saved.clip, saved.updates_per_rollout, saved.max_steps) == (clip, updates, 3)
 

@@ -80,6 +80,7 @@ def build_trainer(
 ) -> Any:
     """The RLVRTrainer for `config`. `reward_funcs` replaces the spec-built reward (tests, custom rewards);
     `run_logs=False` leaves out the run-folder callbacks (for the overhead benchmark's bare comparison)."""
+    from rlvrlab.prompts import get_prompt
     from rlvrlab.train.trainer import RLVRTrainer
 
     run_dir = Path(config.output_dir)
@@ -99,6 +100,7 @@ def build_trainer(
         second_whitening=config.second_whitening,
         ratio_epsilon=config.epsilon,
         grading_mode=config.grading_mode,
+        extract_mode=get_prompt(resolve_prompt_name(config, tokenizer)).answer_mode,
         log_completions_every=config.log_completions_every if run_logs else 0,
     )
     if run_logs:

@@ -51,14 +51,14 @@ _SUM_KEYS = (
 )
 
 
-def _grade_fn(grading_mode: str) -> Any:
-    """grading.grade bound to a mode, or None while the grading module has not landed."""
+def _grade_fn(grading_mode: str, extract_mode: str) -> Any:
+    """grading.grade bound to the modes, or None if the grading module is unavailable."""
     try:
         from rlvrlab.grading import grade
     except ImportError:
         logger.warning("rlvrlab.grading.grade is not available: train/accuracy will not be logged")
         return None
-    return lambda response, gold: grade(response, gold, mode=grading_mode)
+    return lambda response, gold: grade(response, gold, mode=grading_mode, extract_mode=extract_mode)
 
 
 class RLVRTrainer(GRPOTrainer):
@@ -70,6 +70,7 @@ class RLVRTrainer(GRPOTrainer):
         second_whitening: bool = False,
         ratio_epsilon: float = 0.2,
         grading_mode: str = "paper",
+        extract_mode: str = "paper",
         log_completions_every: int = 1,
         **kwargs: Any,
     ) -> None:
@@ -77,7 +78,7 @@ class RLVRTrainer(GRPOTrainer):
         self.second_whitening = second_whitening
         self.ratio_epsilon = ratio_epsilon
         self.log_completions_every = log_completions_every
-        self._grade = _grade_fn(grading_mode)
+        self._grade = _grade_fn(grading_mode, extract_mode)
         self._sums: dict[str, float] = defaultdict(float)
         self._times: dict[str, float] = defaultdict(float)
         self._captured: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
