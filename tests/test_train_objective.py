@@ -156,6 +156,14 @@ def test_trl_loss_matches_oracle_on_fixed_batch(tiny_model_dir, tmp_path, clip, 
     assert stats["clip/low_fraction"] == pytest.approx(low_frac, abs=TOL)
     assert stats["clip/high_fraction"] == pytest.approx(high_frac, abs=TOL)
     mask = batch["completion_mask"].bool()
+    # TRL's own clip_ratio/* use the same per-token test, one fraction per micro-batch (averaged unweighted
+    # when logged); ours are token-weighted over the whole rollout
+    for i, start in enumerate((0, 4)):
+        low_mb, high_mb = objective.clip_fractions(
+            low[start : start + 4], high[start : start + 4], mask[start : start + 4]
+        )
+        assert trainer._metrics["train"]["clip_ratio/low_mean"][i] == pytest.approx(low_mb, abs=TOL)
+        assert trainer._metrics["train"]["clip_ratio/high_mean"][i] == pytest.approx(high_mb, abs=TOL)
     assert stats["policy/mean_token_prob"] == pytest.approx(
         torch.exp(old)[mask].mean().item(), abs=TOL
     )  # sampler's
