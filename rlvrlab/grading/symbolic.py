@@ -131,6 +131,28 @@ def robust_equal(gold: str, pred: str) -> tuple[bool, str]:
     return False, "not equivalent"
 
 
+# Generic comparisons (none from any benchmark) run once in the zygote before it forks workers:
+# sympy initialises much of its machinery lazily on first use (~1 s of CPU for the first
+# simplify/equals/evalf/latex2sympy of each kind), and without this every fresh worker paid it
+# again, in the middle of a timed comparison. Forks inherit the initialised state.
+_WARM_UP_PAIRS = (
+    ("x^2+1", "(y+1)^2"),
+    ("\\frac{\\sqrt{3}}{7}+\\pi", "0.5"),
+    ("[1,5)", "y\\in(0,2]"),
+    ("a\\le b", "\\textbf{(C)}"),
+    ("7,8", "z-3i"),
+    ("2\\frac{1}{3}", "\\begin{pmatrix}1\\\\2\\end{pmatrix}"),
+    ("x=2", "y-2x=0"),
+    ("\\sin(x)\\cdot q", "w"),
+)
+
+
+def warm_up() -> None:
+    """Exercise latex2sympy, simplify, equals and evalf once (see `_WARM_UP_PAIRS`)."""
+    for pred, gold in _WARM_UP_PAIRS:
+        _try(lambda pred=pred, gold=gold: paper_symbolic_equal(pred, gold))
+
+
 WORKER_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "paper_symbolic_equal": paper_symbolic_equal,
     "robust_equal": robust_equal,

@@ -65,7 +65,9 @@ def _serve(connection: Connection) -> None:
 
 def _zygote(control_fd: int) -> None:
     """Import the slow modules once, then fork one worker per request on the control socket."""
-    import rlvrlab.grading.symbolic  # noqa: F401  (sympy, latex2sympy, math_verify)
+    from rlvrlab.grading.symbolic import warm_up  # imports sympy, latex2sympy, math_verify
+
+    warm_up()  # sympy's lazy first-use set-up, once here instead of in every forked worker
 
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # killed workers are reaped automatically
     control = socket.socket(fileno=control_fd)
