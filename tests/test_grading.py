@@ -62,6 +62,23 @@ def test_extract_r1(text: str, expected: str | None) -> None:
     assert extract_answer(text, mode="r1") == expected
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="-.12a, \n", max_size=40))
+def test_last_number_matches_regex_findall(text: str) -> None:
+    from rlvrlab.grading.extract import _LAST_NUMBER, last_number
+
+    numbers = _LAST_NUMBER.findall(text)
+    assert last_number(text) == (numbers[-1] if numbers else "")
+
+
+def test_last_number_in_long_text_without_trailing_digits() -> None:
+    from rlvrlab.grading.extract import last_number
+
+    text = "x = -3.25 then 1.2.3-4" + "\n.Highlight" * 2000
+    assert last_number(text) == "-4"
+    assert extract_answer("so it is 7" + "\n.Highlight" * 2000) == "7"
+
+
 ROBUST_CASES = [
     ("1/2006!", "1/2004!", False),
     ("1/2^{98}", "1/2^{99}", False),

@@ -72,8 +72,28 @@ def _paper_raw_answer(text: str) -> str:
     for phrase in ("he answer is", "final answer is"):
         if phrase in text:
             return text.split(phrase)[-1].strip()
-    numbers = _LAST_NUMBER.findall(text.replace(",", ""))
-    return numbers[-1] if numbers else ""
+    return last_number(text.replace(",", ""))
+
+
+_NUMBER_CHARS = frozenset("-.0123456789")
+
+
+def last_number(text: str) -> str:
+    """`_LAST_NUMBER.findall(text)[-1]` (or ""), without scanning the whole text with the regex.
+
+    Every digit lies in some match, so the last match holds the last digit. No match contains a
+    character outside "-.0-9", so the left-to-right scan restarts fresh just after the last such
+    character before that digit: findall on the text from there yields the same last match, and
+    every match ends with a digit, so nothing after the last digit needs scanning.
+    (A regex scan of a 10,000-character response cost ~1 ms, most of paper grading's CPU time.)
+    """
+    last_digit = max(text.rfind(digit) for digit in "0123456789")
+    if last_digit < 0:
+        return ""
+    start = last_digit
+    while start > 0 and text[start - 1] in _NUMBER_CHARS:
+        start -= 1
+    return _LAST_NUMBER.findall(text, start, last_digit + 1)[-1]
 
 
 def _r1_raw_answer(text: str) -> str:
