@@ -134,15 +134,17 @@ def main() -> None:
     n_params = sum(p.numel() for p in model.parameters())
 
     bare_generate(model, tokenizer, prompts[: args.batch_size], args.batch_size, 8)  # warm-up
-    bare_rates, harness_rates, overheads = [], [], []
+    bare_rates, harness_rates, overheads, bare_cpu, harness_cpu = [], [], [], [], []
     for repeat in range(args.repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         tokens = bare_generate(model, tokenizer, prompts, args.batch_size, args.max_new_tokens)
         bare_rates.append(tokens / (time.perf_counter() - t0))
+        bare_cpu.append(tokens / (time.process_time() - c0))
         model.generate = timed = TimedGenerate(model)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         tokens_h = harness_generate(generator, problems, protocol, tmp / f"samples{repeat}.jsonl")
         wall = time.perf_counter() - t0
+        harness_cpu.append(tokens_h / (time.process_time() - c0))
         del model.generate  # back to the class method
         harness_rates.append(tokens_h / wall)
         overheads.append(1 - timed.seconds / wall)
@@ -164,6 +166,11 @@ def main() -> None:
     print(f"rlvr eval hf backend: {harness:.1f} generated tokens/s (median)")
     print(
         f"ratio harness/bare: {harness / bare:.3f}x (goal >= 0.9x: {'PASS' if harness / bare >= 0.9 else 'FAIL'})"
+    )
+    cpu_ratio = statistics.median(harness_cpu) / statistics.median(bare_cpu)
+    print(
+        f"per CPU-second of this process: bare {statistics.median(bare_cpu):.1f}, harness "
+        f"{statistics.median(harness_cpu):.1f} tokens/s, ratio {cpu_ratio:.3f}x (less sensitive to other load)"
     )
     print(
         f"harness time outside model.generate (planning, prompts, decoding, grading, writing): "
