@@ -139,6 +139,48 @@ def test_in_process_verdicts_match_sympy(pred: str, gold: str) -> None:
     assert paper_fast is not None or robust_fast is not None
 
 
+# never_parsed_equal: (pred, gold, whether the rule must decide the pair). Decided pairs must be
+# False in the worker; the declined ones show where latex2sympy's reading would differ.
+NEVER_PARSED_EQUAL_CASES = [
+    ("Nosolutions", "3\\2\\sqrt{2}", True),  # "\\2": latex2sympy's lexer fails
+    ("3+2\\sqrt{2},3-2\\sqrt{2}", "3\\2\\sqrt{2}", True),
+    ("3\\2", "6", True),
+    ("x\\2", "3\\2", True),
+    ("\\frac{1}{\\2}", "\\frac{1}{2}", True),
+    ("\\textbf{3\\2}", "3\\2", False),  # \\textbf makes a Symbol named "3\\2"
+    ("1\\\\2", "12", False),  # "\\\\2" is a LaTeX line break, not a stray backslash
+    ("[-2,7]", "x\\in[-2,7]", True),  # Interval vs Eq(x, Interval)
+    ("x\\in(3,4]", "(3,4]", True),
+    ("(0,\\frac{1}{2})", "y\\in(0,\\frac{1}{2})", True),
+    ("[-2,7]", "[-2,7]", False),
+    ("[-2,\\infty)", "x\\in[-2,\\infty)", False),  # not plain-number end points: declined
+]
+
+
+@pytest.mark.parametrize(("pred", "gold", "decided"), NEVER_PARSED_EQUAL_CASES)
+def test_never_parsed_equal_matches_sympy(pred: str, gold: str, decided: bool) -> None:
+    from rlvrlab.grading.paper import never_parsed_equal
+    from rlvrlab.grading.symbolic import paper_symbolic_equal
+
+    assert never_parsed_equal(pred, gold) is decided
+    if decided:
+        assert paper_symbolic_equal(pred, gold) is False
+
+
+@pytest.mark.parametrize(
+    ("pred", "gold"),
+    [("\\textbf{(E)}", "(B)"), ("\\text{(B)}", "B"), ("\\textbf{E}", "\\mathbf{(E)}"),
+     ("\\textbf{(C)}", "c"), ("\\textbf{(A)}", "(D)")],
+)  # fmt: skip
+def test_wrapped_choice_letters_match_sympy(pred: str, gold: str) -> None:
+    from rlvrlab.grading.paper import probe_verdict
+    from rlvrlab.grading.symbolic import paper_symbolic_equal
+
+    fast = probe_verdict(pred, gold)
+    assert fast is not None
+    assert fast == paper_symbolic_equal(pred, gold)
+
+
 @pytest.mark.parametrize(("gold", "pred", "expected"), ROBUST_CASES)
 def test_robust_verdicts(gold: str, pred: str, expected: bool) -> None:
     verdict = verify(gold, pred, mode="robust", cache=None)

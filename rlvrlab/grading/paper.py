@@ -140,10 +140,60 @@ def symbolic_or_numeric(pred: str, gold: str, symbolic: SymbolicCheck) -> bool:
         return _close(float(p), float(g))
     if number_vs_structure(pred, gold) or number_vs_structure(gold, pred):
         return False
+    if never_parsed_equal(pred, gold):
+        return False
     by_probes = probe_verdict(pred, gold)
     if by_probes is not None:
         return by_probes
     return symbolic(pred, gold)
+
+
+_LEXER_ERROR = re.compile(r"(?<!\\)\\\d")  # "3\2": latex2sympy's lexer rejects a backslash-digit
+_COMMAND = re.compile(r"\\[a-zA-Z]+")
+# Commands that never make a sympy Symbol out of raw text (unlike \text, \mathrm, \textbf).
+_MATH_COMMANDS = frozenset(
+    ("\\frac", "\\dfrac", "\\sqrt", "\\pi", "\\cdot", "\\times", "\\le", "\\leq", "\\ge")
+    + ("\\geq", "\\ne", "\\neq", "\\pm", "\\infty", "\\in", "\\left", "\\right")
+)
+_INTERVAL = re.compile(r"[(\[]([^,()\[\]]+),([^,()\[\]]+)[)\]]")
+_MEMBERSHIP = re.compile(r"[a-df-zA-DF-HJ-Z]\\in(.+)")
+
+
+def _only_math_commands(text: str) -> bool:
+    return "%" not in text and all(c in _MATH_COMMANDS for c in _COMMAND.findall(text))
+
+
+def _unparseable(text: str) -> bool:
+    """latex2sympy fails on `text` (and on it with '\\\\' collapsed): a stray backslash-digit."""
+    return _only_math_commands(text) and _LEXER_ERROR.search(text) is not None
+
+
+def _number_interval(text: str) -> bool:
+    """'[a,b]', '(a,b]', ...: latex2sympy makes an Interval of two plain numbers."""
+    match = _INTERVAL.fullmatch(text)
+    return match is not None and all(evaluate_number(end) is not None for end in match.groups())
+
+
+def _membership(text: str) -> bool:
+    """'x\\in[a,b]': latex2sympy makes Eq(x, Interval(a, b)), never an Interval or a number."""
+    match = _MEMBERSHIP.fullmatch(text)
+    return match is not None and _number_interval(match.group(1))
+
+
+def never_parsed_equal(pred: str, gold: str) -> bool:
+    """True when the worker's `paper_symbolic_equal(pred, gold)` is certainly False (texts differ).
+
+    - One side fails latex2sympy (a stray "\\2"), so the worker keeps it as a string: a string
+      has no .equals/.lhs/.shape, sympify of it fails (backslash), and the other side (math
+      commands only, so no Symbol named by raw text) never prints as the same string.
+    - An Interval of numbers against "x\\in[...]" (Eq(x, Interval)): a Set has no .equals, the
+      two are not ==, neither side evaluates to a float, neither has a shape.
+    """
+    if pred == gold:
+        return False
+    if (_unparseable(pred) or _unparseable(gold)) and _only_math_commands(pred) and _only_math_commands(gold):
+        return True
+    return (_number_interval(pred) and _membership(gold)) or (_membership(pred) and _number_interval(gold))
 
 
 def _split_top_level_commas(text: str) -> list[str]:
@@ -161,7 +211,15 @@ def _split_top_level_commas(text: str) -> list[str]:
 _NUMBER_SUBSCRIPT = re.compile(r"(\d)_(?:\d|\{\d+\})")  # latex2sympy reads "2516_8" as 2516
 
 
+# "\\textbf{(E)}", "\\text{B}": latex2sympy reads the letter's Symbol, as it reads "(E)" ("E" is the
+# symbol e, other capitals lower-cased); not I (the imaginary unit when bare).
+_WRAPPED_CAPITAL = re.compile(r"\\(?:textbf|mathbf|text)\{\(?([A-HJ-Z])\)?\}")
+
+
 def _probes(text: str) -> list[Probe] | None:
+    wrapped = _WRAPPED_CAPITAL.fullmatch(text)
+    if wrapped:
+        text = f"({wrapped.group(1)})"
     parts = _split_top_level_commas(_NUMBER_SUBSCRIPT.sub(r"\1", text))
     probes = [probe(part, shorthand=True) for part in parts]
     return None if any(p is None for p in probes) else probes  # type: ignore[return-value]
