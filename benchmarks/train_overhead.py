@@ -88,6 +88,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     import transformers
 
+    from rlvrlab.train.config import PRESETS
     from tests.tiny import build_tiny_model
 
     transformers.logging.set_verbosity_error()
@@ -103,8 +104,11 @@ def main() -> None:
     bare, rlvr = statistics.median(times["bare"]), statistics.median(times["rlvr"])
     reward_share = statistics.median(r["time/reward_s"] / r["time/step_s"] for r in rows)
     grading_share = statistics.median(r["time/grading_s"] / r["time/step_s"] for r in rows)
+    p = PRESETS["cpu-small"]
     print(
-        f"tiny qwen2 (cpu-small preset: 4 prompts x G=4, 4 updates/rollout, 16 new tokens), torch threads={args.threads}"
+        f"random tiny qwen2, cpu-small preset: {p['prompts_per_rollout']} prompts x G={p['group_size']}, "
+        f"{p['updates_per_rollout']} updates/rollout, up to {p['max_completion_length']} new tokens, "
+        f"torch threads={args.threads}"
     )
     print(
         f"rollouts timed: bare {len(times['bare'])}, rlvr {len(times['rlvr'])} ({args.repeats} interleaved runs each)"

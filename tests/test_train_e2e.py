@@ -32,7 +32,7 @@ ENV = {
     "HF_DATASETS_OFFLINE": "1",
     "TOKENIZERS_PARALLELISM": "false",
 }
-SMALL = ["--set", "data_limit=32", "--set", "max_completion_length=12"]
+SMALL = ["--set", "data_limit=32", "--set", "max_completion_length=12", "--set", "learning_rate=1e-2"]
 
 
 def _cli_train(model_dir: Path, out: Path, *sets: str) -> list[dict]:
@@ -116,6 +116,7 @@ def test_kill_and_resume_continues_exactly(tiny_model_dir, tmp_path):
     reference = tmp_path / "reference"
     train(resolve_config(config_path=None, preset="cpu-small", overrides=[
         "data_limit=32", "max_completion_length=12", "max_steps=4", "save_every=2", "updates_per_rollout=2",
+        "learning_rate=1e-2",
     ], model=str(tiny_model_dir), data="math500", reward="random:0.5", output_dir=str(reference)))  # fmt: skip
 
     run = tmp_path / "run"

@@ -153,15 +153,16 @@ class TrainConfig:
 PRESETS: dict[str, dict[str, Any]] = {
     # the paper's setup: the dataclass defaults
     "paper": {},
-    # tiny models on CPU: fp32, no checkpointing, short completions, small rollouts, a high lr so a random
-    # model moves past 1 +- eps between the mini-batches of a rollout (what makes clipping bind)
+    # tiny models on CPU (sim model organisms, test models): fp32, no checkpointing, short completions, small
+    # rollouts, 4 updates per rollout and a lr high enough for a 0.4M-parameter sim model to move past
+    # 1 +- eps between mini-batches (clip fractions of a few %). Random-init test models need ~1e-2.
     "cpu-small": {
         "group_size": 4,
         "prompts_per_rollout": 4,
         "updates_per_rollout": 4,
         "micro_batch_size": 4,
-        "learning_rate": 1e-2,
-        "max_completion_length": 16,
+        "learning_rate": 1e-3,
+        "max_completion_length": 64,
         "max_prompt_length": 512,
         "max_steps": 20,
         "bf16": False,
