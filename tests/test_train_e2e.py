@@ -21,7 +21,7 @@ from rlvrlab.data import load_problems, read_jsonl
 from rlvrlab.grading import grade
 from rlvrlab.train import objective
 from rlvrlab.train.config import resolve_config
-from rlvrlab.train.run import train
+from rlvrlab.train.run import last_checkpoint, train
 from tests.test_train_support import one_torch_thread, tiny_config  # noqa: F401
 from tests.tiny import build_tiny_model
 
@@ -211,3 +211,13 @@ def test_in_training_eval_joins_the_metrics_rows(tiny_model_dir, tmp_path):
     rows = read_jsonl(tmp_path / "run" / "metrics.jsonl")
     assert "eval/math500/accuracy" not in rows[0]
     assert 0.0 <= rows[1]["eval/math500/accuracy"] <= 1.0 and 0.0 <= rows[1]["eval/math500/code_rate"] <= 1.0
+
+
+def test_resume_skips_a_checkpoint_cut_short(tmp_path):
+    for step, complete in ((4, True), (8, True), (12, False)):
+        folder = tmp_path / "checkpoints" / f"checkpoint-{step}"
+        folder.mkdir(parents=True)
+        if complete:
+            (folder / "trainer_state.json").write_text("{}")
+    assert last_checkpoint(tmp_path) == tmp_path / "checkpoints" / "checkpoint-8"
+    assert last_checkpoint(tmp_path / "fresh") is None

@@ -138,11 +138,17 @@ def distributed_state() -> Any:
 
 
 def last_checkpoint(run_dir: Path) -> Path | None:
-    from transformers.trainer_utils import get_last_checkpoint
-
+    """Newest complete checkpoint in RUN_DIR/checkpoints. trainer_state.json is the last file transformers
+    writes, so a folder without it was cut short (e.g. kill -9 while saving) and is skipped."""
     folder = Path(run_dir) / "checkpoints"
-    found = get_last_checkpoint(str(folder)) if folder.is_dir() else None
-    return Path(found) if found else None
+    found = (
+        [p for p in folder.glob("checkpoint-*") if p.name.split("-")[-1].isdigit()] if folder.is_dir() else []
+    )
+    for path in sorted(found, key=lambda p: int(p.name.split("-")[-1]), reverse=True):
+        if (path / "trainer_state.json").exists():
+            return path
+        logger.warning("%s is incomplete (no trainer_state.json): skipping it", path)
+    return None
 
 
 def prepare_run_dir(config: TrainConfig, resume: bool) -> Path | None:
