@@ -221,3 +221,17 @@ def test_resume_skips_a_checkpoint_cut_short(tmp_path):
             (folder / "trainer_state.json").write_text("{}")
     assert last_checkpoint(tmp_path) == tmp_path / "checkpoints" / "checkpoint-8"
     assert last_checkpoint(tmp_path / "fresh") is None
+
+
+@pytest.mark.slow
+def test_run_is_reproduced_from_its_config_alone(tiny_model_dir, tmp_path):
+    first = _cli_train(tiny_model_dir, tmp_path / "a", "max_steps=2")
+    result = CliRunner().invoke(
+        app, ["train", "--config", str(tmp_path / "a" / "config.yaml"), "--out", str(tmp_path / "b")]
+    )
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    again = read_jsonl(tmp_path / "b" / "metrics.jsonl")
+    for key in ("reward/random_0.5/mean", "train/loss", "clip/low_fraction", "clip/high_fraction"):
+        assert [r[key] for r in again] == pytest.approx([r[key] for r in first], abs=1e-6), key
+    texts = [r["completion"] for r in read_jsonl(tmp_path / "b" / "completions.jsonl")]
+    assert texts == [r["completion"] for r in read_jsonl(tmp_path / "a" / "completions.jsonl")]
