@@ -119,7 +119,11 @@ class SaveAtEndCallback(TrainerCallback):
 
 class EvalCallback(TrainerCallback):
     """Every `eval_every` rollouts: rlvrlab.evaluate.quick_eval on the main process; results join the
-    rollout's metrics row as eval/<benchmark>/accuracy and eval/<benchmark>/code_rate."""
+    rollout's metrics row as eval/<benchmark>/accuracy and eval/<benchmark>/code_rate.
+
+    The other processes wait at the next collective meanwhile (keep eval_limit small enough for
+    ddp_timeout). Not supported under DeepSpeed ZeRO-3 (rank 0 alone cannot run a sharded model): skipped
+    with a warning there; evaluate checkpoints with `rlvr eval` instead."""
 
     def __init__(
         self,
@@ -145,6 +149,12 @@ class EvalCallback(TrainerCallback):
     def on_step_end(self, args, state, control, **kwargs):
         upr = self.trainer.updates_per_rollout
         if not self.every or state.global_step % (self.every * upr) or not state.is_world_process_zero:
+            return
+        plugin = getattr(self.trainer.accelerator.state, "deepspeed_plugin", None)
+        if plugin is not None and getattr(plugin, "zero_stage", 0) == 3:
+            logger.warning(
+                "in-training eval is not supported under ZeRO-3: skipped (use rlvr eval on checkpoints)"
+            )
             return
         try:
             from rlvrlab.evaluate import quick_eval
