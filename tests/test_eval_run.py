@@ -39,6 +39,15 @@ ROW_FIELDS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Tiny models decode far faster on one thread than on two contended ones (shared CI cores)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def _config(model: Path, out: Path, **kw: object) -> EvalConfig:
     """math500 greedy + aime24 sampled (3 samples at T=0.6), short budgets so a run takes seconds."""
     defaults = dict(
@@ -171,15 +180,15 @@ def test_resume_after_killing_the_cli_process(tiny_model_dir: Path, tmp_path: Pa
         "--benchmarks",
         "aime24",
     ]
-    cmd += ["--limit", "8", "--set", "aime24.n_samples=4", "--set", "max_new_tokens=16", "--batch-size", "2"]
+    cmd += ["--limit", "8", "--set", "aime24.n_samples=4", "--set", "max_new_tokens=48", "--batch-size", "2"]
     cmd += ["--out", str(out)]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     samples, deadline = out / "samples.jsonl", time.time() + 120
     while time.time() < deadline and proc.poll() is None:
         if samples.exists() and len(samples.read_text().splitlines()) >= 6:
             break
-        time.sleep(0.05)
+        time.sleep(0.02)
     assert proc.poll() is None, "the run finished before it could be killed: make it longer"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()

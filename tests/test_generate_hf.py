@@ -5,8 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import torch
 
 from rlvrlab.generate import GenerationParams, HFGenerator, make_generator
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Tiny models decode far faster on one thread than on two contended ones (shared CI cores)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +71,6 @@ def test_unknown_backend_names_the_choices() -> None:
 def test_stop_strings_match_generated_text_only(generator: HFGenerator) -> None:
     """A stop string spanning the prompt's end and the first generated token must not stop generation
     (transformers' own stop_strings does; vLLM, the paper's engine, does not)."""
-    import torch
-
     from rlvrlab.generate.hf import StopOnText
 
     tok = generator.tokenizer
