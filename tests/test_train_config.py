@@ -56,7 +56,7 @@ def test_ablation_knobs_map_exactly():
         TrainConfig(output_dir="/tmp/x", bf16=False, clip="off", advantage_std=False, kl_coef=0.1)
     )
     assert math.isinf(g.epsilon) and math.isinf(g.epsilon_high)
-    assert (g.scale_rewards, g.beta) == ("none", 0.1)
+    assert (g.scale_rewards, g.beta, g.use_bias_correction_kl) == ("none", 0.1, False)
     on_policy = to_grpo_config(TrainConfig(output_dir="/tmp/x", bf16=False, updates_per_rollout=1))
     assert on_policy.gradient_accumulation_steps == on_policy.steps_per_generation == 256
     small = to_grpo_config(

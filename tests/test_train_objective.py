@@ -173,6 +173,28 @@ def test_trl_loss_matches_oracle_on_fixed_batch(tiny_model_dir, tmp_path, clip, 
         assert low_frac == high_frac == 0
 
 
+@pytest.mark.parametrize("correction", [False, True])
+def test_kl_term_matches_oracle(tiny_model_dir, tmp_path, correction):
+    config = tiny_config(tiny_model_dir, tmp_path, "kl_coef=0.3", f"kl_ratio_correction={correction}")
+    trainer = build_trainer(config, reward_funcs=[random_reward()], run_logs=False)
+    model = trainer.model
+    model.train()
+    trainer.current_gradient_accumulation_steps = 1
+    batch = _fixed_batch(trainer, n=4)
+    with torch.no_grad():
+        batch["old_per_token_logps"] = batch["ref_per_token_logps"] = _oracle_logps(model, batch)
+    _perturb(model, scale=0.3)
+    trl_loss = trainer.compute_loss(model, batch).item()
+    with torch.no_grad():
+        logps = _oracle_logps(model, batch)
+        per_token, _, _ = objective.surrogate(logps, batch["old_per_token_logps"], batch["advantages"])
+        old = batch["old_per_token_logps"] if correction else None
+        per_token = per_token + 0.3 * objective.kl_penalty(logps, batch["ref_per_token_logps"], old)
+        expected = objective.normalise(per_token, batch["completion_mask"], "bnpo", micro_batch_size=4)
+    assert objective.kl_penalty(logps, batch["ref_per_token_logps"]).abs().sum() > 0
+    assert trl_loss == pytest.approx(expected.item(), abs=TOL)
+
+
 # ---- inside real training loops -------------------------------------------------------------------
 class OracleCheckingTrainer(RLVRTrainer):
     """Recomputes every micro-batch's loss and every rollout's advantages with the oracle during train()."""

@@ -18,6 +18,7 @@ RUN_DIR/metrics.jsonl - one JSON object per rollout (the paper's step), appended
   clip/ratio_outside_fraction float  tokens with ratio outside [1-eps, 1+eps], any advantage sign
   policy/mean_token_prob   float  mean probability the sampling policy gave to the tokens it sampled
   policy/entropy           float  mean per-token entropy of the policy during the rollout's updates
+  policy/kl_to_ref         float  k3 KL estimate to the reference model (only when kl_coef > 0)
   completion/mean_length, /min_length, /max_length  float  completion tokens
   completion/truncated_fraction float  completions that hit max_completion_length
   time/step_s              float  wall time of the rollout: generation + rewards + all updates
@@ -53,6 +54,7 @@ RENAME = {
     "reward": "reward/total/mean",
     "reward_std": "reward/total/std",
     "frac_reward_zero_std": "reward/zero_std_fraction",
+    "kl": "policy/kl_to_ref",
     "completions/mean_length": "completion/mean_length",
     "completions/min_length": "completion/min_length",
     "completions/max_length": "completion/max_length",

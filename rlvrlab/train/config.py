@@ -58,6 +58,9 @@ class TrainConfig:
     epsilon: float = 0.2  # clip range low (and high unless epsilon_high is set)
     epsilon_high: float | None = None  # None: symmetric (paper)
     kl_coef: float = 0.0  # TRL beta; paper 0 (no reference model is loaded)
+    kl_ratio_correction: bool = (
+        False  # multiply the KL term by the ratio (TRL 1.16 default True; classic GRPO: off)
+    )
     loss_normalisation: LossNormalisation = "bnpo"  # bnpo = token mean per micro-batch (paper's code)
     advantage_std: bool = True  # divide group-centred rewards by the group std (False: Dr.GRPO style)
     second_whitening: bool = True  # paper's OpenRLHF code: whiten advantages again over all rollout tokens
@@ -280,6 +283,7 @@ def to_grpo_config(config: TrainConfig, num_processes: int = 1, **extra: Any) ->
         epsilon=eps,
         epsilon_high=eps_high,
         beta=config.kl_coef,
+        use_bias_correction_kl=config.kl_ratio_correction,
         loss_type=config.loss_normalisation,
         scale_rewards="group" if config.advantage_std else "none",
         importance_sampling_level="token",

@@ -12,6 +12,7 @@ Everything here is written from the paper's description, not from TRL's code:
 - clip counts: a token is "clipped low" when the clipped branch is the active one on the low side
   (rho < 1 - eps_lo and A < 0) and "clipped high" when rho > 1 + eps_hi and A > 0: exactly the tokens
   whose gradient the clip removes. Fractions are over all response tokens (token-weighted).
+- optional KL term: kl_coef x the k3 estimator exp(ref - logp) - (ref - logp) - 1 per token (paper: 0).
 - loss normalisation for one optimizer step on a mini-batch split into micro-batches of size m:
   "bnpo" token mean inside each micro-batch, then mean over micro-batches (the paper's code: packed
   micro-batches of 4); "grpo" per-sequence token mean, mean over sequences of a micro-batch, mean over
@@ -68,6 +69,17 @@ def surrogate(
     clipped = torch.clamp(ratio, 1 - eps_low, 1 + eps_high) * adv
     per_token = -torch.minimum(unclipped, clipped)
     return per_token, (ratio < 1 - eps_low) & (adv < 0), (ratio > 1 + eps_high) & (adv > 0)
+
+
+def kl_penalty(
+    logps: torch.Tensor, ref_logps: torch.Tensor, old_logps: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Per-token k3 estimator of KL(policy || reference), added to the per-token loss times the KL
+    coefficient (paper: coefficient 0, so no reference model). With `old_logps` it is multiplied by the
+    ratio exp(logp - logp_old) (config kl_ratio_correction, TRL's use_bias_correction_kl)."""
+    delta = ref_logps - logps
+    kl = torch.exp(delta) - delta - 1
+    return kl if old_logps is None else kl * torch.exp(logps - old_logps)
 
 
 def normalise(
