@@ -268,25 +268,40 @@ def to_grpo_config(config: TrainConfig, num_processes: int = 1, **extra: Any) ->
     from trl import GRPOConfig
 
     config.validate(num_processes)
+    args = {**_batching_args(config, num_processes), **_algorithm_args(config), **_run_args(config)}
+    return GRPOConfig(**{**args, **extra})
+
+
+def _batching_args(config: TrainConfig, num_processes: int) -> dict[str, Any]:
     per_forward = config.micro_batch_size * num_processes
-    eps = math.inf if config.clip == "off" else config.epsilon
-    eps_high = math.inf if config.clip == "off" else (config.epsilon_high or config.epsilon)
-    upr = config.updates_per_rollout
-    return GRPOConfig(
-        output_dir=config.output_dir,
+    return dict(
         num_generations=config.group_size,
         per_device_train_batch_size=config.micro_batch_size,
         gradient_accumulation_steps=config.mini_batch_size // per_forward,
         steps_per_generation=config.rollout_size // per_forward,
-        num_iterations=1,
-        max_steps=config.max_steps * upr,
-        epsilon=eps,
-        epsilon_high=eps_high,
+        num_iterations=1,  # the paper's updates use different mini-batches, never the same batch again
+        max_steps=config.max_steps * config.updates_per_rollout,
+        shuffle_dataset=True,
+    )
+
+
+def _algorithm_args(config: TrainConfig) -> dict[str, Any]:
+    off = config.clip == "off"  # epsilon = inf: clamp(r, -inf, inf) = r, the loss is exactly -r A
+    return dict(
+        epsilon=math.inf if off else config.epsilon,
+        epsilon_high=math.inf if off else (config.epsilon_high or config.epsilon),
         beta=config.kl_coef,
         use_bias_correction_kl=config.kl_ratio_correction,
         loss_type=config.loss_normalisation,
         scale_rewards="group" if config.advantage_std else "none",
         importance_sampling_level="token",
+        delta=None,
+        off_policy_mask_threshold=None,
+        multi_objective_aggregation="sum_then_normalize",
+        reward_weights=None,
+        entropy_coef=0.0,
+        use_adaptive_entropy=False,
+        sync_ref_model=False,
         mask_truncated_completions=False,
         top_entropy_quantile=1.0,
         learning_rate=config.learning_rate,
@@ -306,8 +321,16 @@ def to_grpo_config(config: TrainConfig, num_processes: int = 1, **extra: Any) ->
         max_completion_length=config.max_completion_length,
         seed=config.seed,
         data_seed=config.seed,
-        shuffle_dataset=True,
+        disable_dropout=True,
+    )
+
+
+def _run_args(config: TrainConfig) -> dict[str, Any]:
+    upr = config.updates_per_rollout
+    return dict(
+        output_dir=config.output_dir,
         bf16=config.bf16,
+        cast_lm_head_to_fp32=False,
         activation_checkpointing=config.gradient_checkpointing,
         use_vllm=config.use_vllm,
         vllm_mode=config.vllm_mode,
@@ -320,11 +343,5 @@ def to_grpo_config(config: TrainConfig, num_processes: int = 1, **extra: Any) ->
         save_total_limit=config.save_total_limit,
         report_to=[] if config.report_to == "none" else [config.report_to],
         log_completions=False,
-        disable_dropout=True,
         remove_unused_columns=False,
-        **extra,
     )
-
-
-def config_fields() -> list[str]:
-    return [f.name for f in dataclasses.fields(TrainConfig)]
