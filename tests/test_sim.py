@@ -116,3 +116,16 @@ def test_shipped_priors_fall_in_their_bands():
     assert qwen_math.accuracy_code >= 2 * qwen_math.accuracy_language
     llama = model_priors("sim-llama", n=128, seed=0)
     assert llama.code_rate <= 0.05
+
+
+@pytest.mark.slow
+def test_pretrain_smoke_saves_a_loadable_family(tmp_path):
+    """Two optimizer steps: the saved folder loads through the Auto classes with its provenance."""
+    from transformers import AutoModelForCausalLM
+
+    from rlvrlab.sim.pretrain import PretrainConfig, pretrain
+
+    out = pretrain("sim-llama", tmp_path / "m", PretrainConfig(steps=2, batch_size=4, threads=1))
+    assert type(AutoModelForCausalLM.from_pretrained(out)).__name__ == "LlamaForCausalLM"
+    assert json.loads((out / "sim_family.json").read_text())["family"]["name"] == "sim-llama"
+    assert AutoTokenizer.from_pretrained(out).chat_template

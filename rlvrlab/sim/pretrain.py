@@ -11,7 +11,7 @@ import json
 import logging
 import math
 import random
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -37,14 +37,24 @@ class ModelShape:
 
 
 @dataclass(frozen=True)
+class Phase:
+    """One stage of pretraining: `steps` optimizer steps on a corpus mix, warm-up then cosine decay to 0."""
+
+    steps: int
+    mix: CorpusMix
+    lr: float = 3e-3
+    warmup_steps: int = 50
+
+
+@dataclass(frozen=True)
 class Family:
-    """A model family: architecture + corpus mix + pretraining length. Families differ only in these."""
+    """A model family: architecture + pretraining phases (corpus mixes). Families differ only in these.
+
+    Each phase reads fresh problems from the pool (the next slice) with a fresh AdamW."""
 
     name: str
     architecture: Literal["qwen2", "llama"]
-    mix: CorpusMix
-    steps: int = 1000
-    """optimizer steps of pretraining"""
+    phases: tuple[Phase, ...]
     shape: ModelShape = field(default_factory=ModelShape)
     description: str = ""
 
@@ -55,13 +65,13 @@ FAMILIES: dict[str, Family] = {
         Family(
             "sim-qwen-math",
             "qwen2",
-            CorpusMix(code_fraction=(0.95, 0.7, 0.3)),
-            description="Qwen2.5-Math-like: writes code on ~65% of problems; code is far more accurate",
+            (Phase(1000, CorpusMix(code_fraction=(0.95, 0.7, 0.3))),),
+            description="Qwen2.5-Math-like: writes code on ~60% of problems; code is far more accurate",
         ),
         Family(
             "sim-llama",
             "llama",
-            CorpusMix(code_fraction=(0.02, 0.01, 0.0)),
+            (Phase(1000, CorpusMix(code_fraction=(0.02, 0.01, 0.0))),),
             description="Llama-like: (almost) never writes code, reasons in prose",
         ),
     )
@@ -70,22 +80,17 @@ FAMILIES: dict[str, Family] = {
 
 @dataclass(frozen=True)
 class PretrainConfig:
-    """Optimiser settings of `pretrain` (defaults are the shipped models')."""
+    """Settings of `pretrain` shared by all phases (defaults are the shipped models')."""
 
     steps: int | None = None
-    """None = the family's own number of steps"""
+    """None = the family's phases as defined; N = every phase scaled so they total N steps (quick runs)"""
     batch_size: int = 32
-    lr: float = 3e-3
-    warmup_steps: int = 50
     weight_decay: float = 0.01
     seed: int = 0
+    """phase i samples its corpus styles and batches with seed + i"""
     threads: int = 2
     """torch threads (the machine is shared: 2 at most)"""
     checkpoint_every: int = 0
-    init_from: str | None = None
-    """continue from a saved sim model folder instead of a random initialisation (longer pretraining)"""
-    data_offset: int = 0
-    """skip this many pool problems (a continuation reads problems the first run did not)"""
     """also save out_dir/step-N every N steps (0 = only the final model); for saturation studies"""
 
 
@@ -130,46 +135,58 @@ def make_batch(items: list[tuple[list[int], int]], pad_id: int) -> dict[str, tor
     return {"input_ids": input_ids, "labels": labels, "attention_mask": mask}
 
 
-def lr_at(step: int, total: int, config: PretrainConfig) -> float:
-    if step < config.warmup_steps:
-        return config.lr * (step + 1) / config.warmup_steps
-    progress = (step - config.warmup_steps) / max(1, total - config.warmup_steps)
-    return config.lr * 0.5 * (1 + math.cos(math.pi * progress))
+def lr_at(step: int, phase: Phase) -> float:
+    if step < phase.warmup_steps:
+        return phase.lr * (step + 1) / phase.warmup_steps
+    progress = (step - phase.warmup_steps) / max(1, phase.steps - phase.warmup_steps)
+    return phase.lr * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def scaled_phases(family: Family, steps: int | None) -> list[Phase]:
+    if steps is None:
+        return list(family.phases)
+    total = sum(p.steps for p in family.phases)
+    return [replace(p, steps=max(1, round(p.steps * steps / total))) for p in family.phases]
 
 
 def pretrain(family_name: str, out_dir: str | Path, config: PretrainConfig | None = None) -> Path:
-    """Pretrain a family from scratch and save model + tokenizer (+ provenance) to `out_dir`."""
-    from tqdm.auto import tqdm
-
+    """Pretrain a family from scratch, phase by phase, and save model + tokenizer (+ provenance)."""
     if family_name not in FAMILIES:
         raise ValueError(f"unknown sim family {family_name!r}; choose one of {sorted(FAMILIES)}")
     family, config = FAMILIES[family_name], config or PretrainConfig()
-    steps = config.steps or family.steps
     torch.set_num_threads(config.threads)
-    random.seed(config.seed)
     tokenizer = build_tokenizer()
+    model = build_model(family, len(tokenizer), config.seed)
+    logger.info("pretraining %s: %d parameters", family.name, sum(p.numel() for p in model.parameters()))
     pool = make_splits(WorldConfig())["pretrain"]
-    problems = pool[config.data_offset : config.data_offset + steps * config.batch_size]
-    docs = build_corpus(problems, family.mix, seed=config.seed)
-    data = encode_documents(tokenizer, docs)
-    if config.init_from:
-        from transformers import AutoModelForCausalLM
+    offset, done = 0, 0
+    for index, phase in enumerate(scaled_phases(family, config.steps)):
+        n_docs = phase.steps * config.batch_size
+        if offset + n_docs > len(pool):
+            raise ValueError(
+                "pretraining reads more problems than the pool holds: raise WorldConfig.n_pretrain"
+            )
+        docs = build_corpus(pool[offset : offset + n_docs], phase.mix, seed=config.seed + index)
+        data = encode_documents(tokenizer, docs)
+        train_phase(model, tokenizer, data, phase, config, index, done, Path(out_dir), family)
+        offset, done = offset + n_docs, done + phase.steps
+    return save_family(model, tokenizer, family, config, done, out_dir)
 
-        model = AutoModelForCausalLM.from_pretrained(config.init_from, dtype=torch.float32)
-    else:
-        model = build_model(family, len(tokenizer), config.seed)
-    n_params = sum(p.numel() for p in model.parameters())
-    logger.info(
-        "pretraining %s: %d parameters, %d steps, %d documents", family.name, n_params, steps, len(data)
-    )
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    rng = random.Random(config.seed)
+
+def train_phase(
+    model, tokenizer, data, phase: Phase, config: PretrainConfig, index: int, done: int, out_dir, family
+):
+    """One phase: fresh AdamW, batches sampled with seed + index, loss on solution tokens only."""
+    from tqdm.auto import tqdm
+
+    optimizer = torch.optim.AdamW(model.parameters(), lr=phase.lr, weight_decay=config.weight_decay)
+    rng = random.Random(config.seed + index)
     model.train()
-    bar = tqdm(range(steps), desc=f"pretrain {family.name}")
+    bar = tqdm(range(phase.steps), desc=f"pretrain {family.name} phase {index + 1}")
     for step in bar:
         batch = make_batch(rng.sample(data, config.batch_size), tokenizer.pad_token_id)
         for group in optimizer.param_groups:
-            group["lr"] = lr_at(step, steps, config)
+            group["lr"] = lr_at(step, phase)
         loss = model(**batch).loss
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -177,10 +194,11 @@ def pretrain(family_name: str, out_dir: str | Path, config: PretrainConfig | Non
         optimizer.step()
         if step % 10 == 0:
             bar.set_postfix(loss=f"{loss.item():.4f}")
-        if config.checkpoint_every and (step + 1) % config.checkpoint_every == 0 and step + 1 < steps:
-            save_family(model, tokenizer, family, config, step + 1, Path(out_dir) / f"step-{step + 1}")
+        if config.checkpoint_every and (done + step + 1) % config.checkpoint_every == 0:
+            save_family(
+                model, tokenizer, family, config, done + step + 1, out_dir / f"step-{done + step + 1}"
+            )
             model.train()
-    return save_family(model, tokenizer, family, config, steps, out_dir)
 
 
 def save_family(model, tokenizer, family: Family, config: PretrainConfig, steps: int, out_dir) -> Path:
