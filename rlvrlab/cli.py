@@ -30,6 +30,37 @@ def fail(message: str) -> None:
 # ---- commands are added below this line, one function (or sub-app) each ----
 
 
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Output folder (runs, evals, report, FINDINGS.md).")] = Path("demo_out"),
+    quick: Annotated[bool, typer.Option("--quick", help="Few runs and steps (<= 3 minutes on 2 cores).")] = False,
+    full: Annotated[bool, typer.Option("--full", help="Every cell with 3 seeds (the headline claims).")] = False,
+    seeds: Annotated[int | None, typer.Option(help="Override the number of seeds.")] = None,
+    steps: Annotated[int | None, typer.Option(help="Override GRPO steps (rollouts) per run.")] = None,
+) -> None:
+    """The paper's experiment on the CPU model organism: train every reward on sim-qwen-math and sim-llama,
+    evaluate, and write a report plus FINDINGS.md. Re-running the same command resumes."""
+    import time
+
+    from rlvrlab.demo import findings_markdown, plan_for, run_demo
+
+    if quick and full:
+        fail("choose one of --quick and --full")
+    try:
+        plan = plan_for("quick" if quick else "full" if full else "default", seeds=seeds, steps=steps)
+    except ValueError as err:
+        fail(str(err))
+    started = time.monotonic()
+
+    def progress(name: str, done: int, total: int, elapsed: float) -> None:
+        eta = elapsed / done * (total - done) / 60
+        console.print(f"[bold cyan]{done}/{total}[/] done: {name} ({elapsed / 60:.1f} min, ETA {eta:.1f} min)")
+
+    findings = run_demo(plan, out, on_progress=progress)
+    console.print(findings_markdown(findings), highlight=False)
+    console.print(f"done in {(time.monotonic() - started) / 60:.1f} min: {out}/FINDINGS.md, {out}/report/")
+
+
 @app.command("train")
 def train_command(
     out: Annotated[
