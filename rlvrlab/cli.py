@@ -23,7 +23,9 @@ console = Console()
 
 def fail(message: str) -> None:
     """Print a one-line error and exit 2 (bad input is never a traceback)."""
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    from rich.markup import escape
+
+    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(2)
 
 

@@ -122,3 +122,16 @@ def test_cli_show_prints_rows() -> None:
     result = runner.invoke(app, ["data", "show", "aime25", "--limit", "1"])
     assert result.exit_code == 0, result.output
     assert "070" in result.output
+
+
+def test_append_after_a_torn_line_keeps_every_row_whole(tmp_path: Path) -> None:
+    from rlvrlab.data import append_jsonl, read_jsonl
+
+    path = tmp_path / "rows.jsonl"
+    append_jsonl(path, [{"i": 0}, {"i": 1}])
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write('{"i": 2, "half')  # killed mid-write
+    assert [r["i"] for r in read_jsonl(path)] == [0, 1]  # the torn line is dropped on read
+    append_jsonl(path, [{"i": 2}, {"i": 3}])
+    assert [r["i"] for r in read_jsonl(path)] == [0, 1, 2, 3]
+    assert path.read_text().count("\n") == 4

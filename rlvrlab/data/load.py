@@ -188,12 +188,33 @@ def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
 
 
 def append_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
-    """Append rows and flush, so an interrupted job loses at most the rows of the current batch."""
+    """Append rows and flush, so an interrupted job loses at most the rows of the current batch.
+
+    A half-written last line (a job killed mid-write) is cut first, so new rows never fuse with it."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        drop_torn_tail(path)
     with open(path, "a", encoding="utf-8") as handle:
         for row in rows:
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
         handle.flush()
+
+
+def drop_torn_tail(path: Path) -> None:
+    """Cut a half-written last line (killed mid-write) so the next appended row starts a line of its own."""
+    with open(path, "rb") as handle:
+        handle.seek(0, 2)
+        size = handle.tell()
+        if size == 0:
+            return
+        handle.seek(size - 1)
+        if handle.read(1) == b"\n":
+            return
+        data = handle.seek(0) or handle.read()
+    keep = data.rfind(b"\n") + 1
+    logger.warning("%s: dropping a torn last line (%d bytes) before appending", path, size - keep)
+    with open(path, "r+b") as handle:
+        handle.truncate(keep)
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:

@@ -7,35 +7,36 @@
 - `metrics`: avg@k, unbiased pass@k, bootstrap intervals, computed from sample rows.
 Output schemas are documented in `rlvrlab.evaluate.run`.
 
-Command line:
-    rlvr eval --model Qwen/Qwen2.5-Math-7B --out runs/eval/base            # the paper's four benchmarks
-    rlvr eval --model PATH --benchmarks aime24 --set aime24.n_samples=32 --grading-mode robust --out DIR
-    rlvr eval --model PATH --out DIR --resume                              # continue after a crash
-    rlvr eval --from-generations base_MATH-500.json --benchmark math500 --out DIR
-    rlvr eval --compare runs/eval/base runs/eval/step50                    # B - A, paired 95% CI
+Names are imported lazily: `rlvrlab.evaluate.metrics` (used by analysis) must not pull in torch.
 """
 
-from rlvrlab.evaluate.compare import compare_runs
-from rlvrlab.evaluate.generations import grade_generations, load_generations
-from rlvrlab.evaluate.metrics import avg_at_k, bootstrap_ci, paired_bootstrap_ci, pass_at_k, summarize
-from rlvrlab.evaluate.protocol import PAPER_PROTOCOLS, BenchmarkProtocol, parse_overrides, resolve_protocol
-from rlvrlab.evaluate.run import EvalConfig, evaluate_problems, quick_eval, run_eval
+from __future__ import annotations
 
-__all__ = [
-    "PAPER_PROTOCOLS",
-    "BenchmarkProtocol",
-    "EvalConfig",
-    "avg_at_k",
-    "bootstrap_ci",
-    "compare_runs",
-    "evaluate_problems",
-    "grade_generations",
-    "load_generations",
-    "paired_bootstrap_ci",
-    "pass_at_k",
-    "quick_eval",
-    "resolve_protocol",
-    "parse_overrides",
-    "run_eval",
-    "summarize",
-]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "compare_runs": "compare",
+    "grade_generations": "generations",
+    "load_generations": "generations",
+    "avg_at_k": "metrics",
+    "bootstrap_ci": "metrics",
+    "paired_bootstrap_ci": "metrics",
+    "pass_at_k": "metrics",
+    "summarize": "metrics",
+    "PAPER_PROTOCOLS": "protocol",
+    "BenchmarkProtocol": "protocol",
+    "parse_overrides": "protocol",
+    "resolve_protocol": "protocol",
+    "EvalConfig": "run",
+    "evaluate_problems": "run",
+    "quick_eval": "run",
+    "run_eval": "run",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'rlvrlab.evaluate' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"rlvrlab.evaluate.{_EXPORTS[name]}"), name)

@@ -51,6 +51,7 @@ from tqdm.auto import tqdm
 
 from rlvrlab.analysis.code import uses_code
 from rlvrlab.data import Problem, append_jsonl, load_problems, read_jsonl
+from rlvrlab.data.load import drop_torn_tail
 from rlvrlab.evaluate.metrics import summarize
 from rlvrlab.evaluate.protocol import BenchmarkProtocol, parse_overrides, resolve_protocol
 from rlvrlab.generate import GenerationParams, HFGenerator, make_generator
@@ -176,19 +177,9 @@ def _prepare_out_dir(out: Path, config: EvalConfig, protocols: dict[str, Benchma
                 "rerun with the original settings or use a new --out"
             )
     if config.resume and samples.exists():
-        _drop_torn_tail(samples)
+        drop_torn_tail(samples)
     out.mkdir(parents=True, exist_ok=True)
     config_path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-
-
-def _drop_torn_tail(path: Path) -> None:
-    """Cut a half-written last line (killed mid-write) so appended rows start on a line of their own."""
-    data = path.read_bytes()
-    if data and not data.endswith(b"\n"):
-        keep = data.rfind(b"\n") + 1
-        logger.warning("%s: dropping a torn last line (%d bytes) before resuming", path, len(data) - keep)
-        with open(path, "r+b") as handle:
-            handle.truncate(keep)
 
 
 def write_summary(out: Path, summary: dict[str, Any]) -> None:
