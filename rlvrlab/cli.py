@@ -34,9 +34,15 @@ def fail(message: str) -> None:
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option(help="Output folder (runs, evals, report, FINDINGS.md).")] = Path("demo_out"),
-    quick: Annotated[bool, typer.Option("--quick", help="Few runs and steps (<= 3 minutes on 2 cores).")] = False,
-    full: Annotated[bool, typer.Option("--full", help="Every cell with 3 seeds (the headline claims).")] = False,
+    out: Annotated[Path, typer.Option(help="Output folder (runs, evals, report, FINDINGS.md).")] = Path(
+        "demo_out"
+    ),
+    quick: Annotated[
+        bool, typer.Option("--quick", help="Few runs and steps (<= 3 minutes on 2 cores).")
+    ] = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="Every cell with 3 seeds (the headline claims).")
+    ] = False,
     seeds: Annotated[int | None, typer.Option(help="Override the number of seeds.")] = None,
     steps: Annotated[int | None, typer.Option(help="Override GRPO steps (rollouts) per run.")] = None,
 ) -> None:
@@ -56,7 +62,9 @@ def demo(
 
     def progress(name: str, done: int, total: int, elapsed: float) -> None:
         eta = elapsed / done * (total - done) / 60
-        console.print(f"[bold cyan]{done}/{total}[/] done: {name} ({elapsed / 60:.1f} min, ETA {eta:.1f} min)")
+        console.print(
+            f"[bold cyan]{done}/{total}[/] done: {name} ({elapsed / 60:.1f} min, ETA {eta:.1f} min)"
+        )
 
     findings = run_demo(plan, out, on_progress=progress)
     console.print(findings_markdown(findings), highlight=False)

@@ -127,7 +127,9 @@ def model_path(family: str) -> str:
 
     path = sim_model_path(family)
     if not (path / "config.json").exists():
-        raise ValueError(f"unknown sim family {family!r}: ship it under rlvrlab/sim/models/ (rlvr sim pretrain)")
+        raise ValueError(
+            f"unknown sim family {family!r}: ship it under rlvrlab/sim/models/ (rlvr sim pretrain)"
+        )
     return str(path)
 
 
@@ -175,7 +177,13 @@ def label_sets(family: str, out: Path, plan: DemoPlan) -> dict[str, str]:
             seed=0,
             problems_per_chunk=16,
         )
-        run_labelling(options, folder, limit=plan.label_problems, resume=(folder / "answers.jsonl").exists(), batch_size=128)
+        run_labelling(
+            options,
+            folder,
+            limit=plan.label_problems,
+            resume=(folder / "answers.jsonl").exists(),
+            batch_size=128,
+        )
     return {"labels:majority": str(folder / "all.jsonl"), "labels:incorrect": str(folder / "incorrect.jsonl")}
 
 
@@ -298,7 +306,9 @@ def summarise_findings(out: Path, plan: DemoPlan) -> dict[str, Any]:
                 if not (final / "summary.json").exists():
                     continue
                 cmp = compare_runs(base, final, seed=seed)["sim500"]
-                per_seed.append({**cmp, "seed": seed, "base": _eval_summary(base), "final": _eval_summary(final)})
+                per_seed.append(
+                    {**cmp, "seed": seed, "base": _eval_summary(base), "final": _eval_summary(final)}
+                )
             if per_seed:
                 table.append(_cell_row(family, cell, per_seed))
     return {"plan": _plan_dict(plan), "cells": table, "answers": answer_questions(table)}
@@ -320,7 +330,10 @@ def _cell_row(family: str, cell: str, per_seed: list[dict[str, Any]]) -> dict[st
         "accuracy_base": seed_mean("base", "accuracy"),
         "accuracy_final": seed_mean("final", "accuracy"),
         "accuracy_diff": _mean([s["diff"] for s in per_seed]),
-        "accuracy_diff_ci95": [_mean([s["diff_ci95"][0] for s in per_seed]), _mean([s["diff_ci95"][1] for s in per_seed])],
+        "accuracy_diff_ci95": [
+            _mean([s["diff_ci95"][0] for s in per_seed]),
+            _mean([s["diff_ci95"][1] for s in per_seed]),
+        ],
         "accuracy_diff_per_seed": [s["diff"] for s in per_seed],
         "code_rate_base": seed_mean("base", "code_rate"),
         "code_rate_final": seed_mean("final", "code_rate"),

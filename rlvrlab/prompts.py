@@ -66,7 +66,11 @@ def get_prompt(name: str) -> PromptSpec:
     if name == "code-forcing":
         return PromptSpec(name, system=QWEN_MATH_SYSTEM, prefill=CODE_PREFILL)
     if name == "r1":
-        return PromptSpec(name, user_template=R1_TEMPLATE, use_chat_template=False, stop=("</answer>",), answer_mode="r1")
+        return PromptSpec(
+            name, user_template=R1_TEMPLATE, use_chat_template=False, stop=("</answer>",), answer_mode="r1"
+        )
     if "{problem}" in name:
         return PromptSpec("custom", user_template=name, use_chat_template=False)
-    raise ValueError(f"unknown prompt {name!r}: use one of {', '.join(PRESETS)} or a template containing {{problem}}")
+    raise ValueError(
+        f"unknown prompt {name!r}: use one of {', '.join(PRESETS)} or a template containing {{problem}}"
+    )

@@ -51,7 +51,10 @@ def _write(path: Path, text: str) -> Path:
 
 
 def test_local_formats_agree(tmp_path: Path) -> None:
-    rows = [{"id": "a", "problem": "1+1?", "answer": "2", "level": 3}, {"id": "b", "problem": "2+2?", "answer": 4}]
+    rows = [
+        {"id": "a", "problem": "1+1?", "answer": "2", "level": 3},
+        {"id": "b", "problem": "2+2?", "answer": 4},
+    ]
     jsonl = _write(tmp_path / "x.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
     as_json = _write(tmp_path / "x.json", json.dumps(rows))
     gz = tmp_path / "x.jsonl.gz"
@@ -72,13 +75,19 @@ def test_local_formats_agree(tmp_path: Path) -> None:
     ("content", "message"),
     [
         ('{"problem": "a", "answer": "1"}\n{"problem": "b", "answer": \n', "bad.jsonl:2: malformed JSON"),
-        ('{"problem": "a", "answer": "1"}\n{"answer": "2"}\n', "bad.jsonl:2: missing or empty field 'problem'"),
+        (
+            '{"problem": "a", "answer": "1"}\n{"answer": "2"}\n',
+            "bad.jsonl:2: missing or empty field 'problem'",
+        ),
         ('{"problem": "a"}\n', "bad.jsonl:1: missing field 'answer'"),
         ('{"problem": "a", "answer": ["x"]}\n', "bad.jsonl:1: field 'answer' must be"),
         ("[1, 2]\n", "bad.jsonl:1: expected a JSON object"),
         ("", "bad.jsonl: no rows"),
         ("\n\n", "bad.jsonl: no rows"),
-        ('{"id": 1, "problem": "a", "answer": "1"}\n{"id": 1, "problem": "b", "answer": "2"}\n', "duplicate id '1'"),
+        (
+            '{"id": 1, "problem": "a", "answer": "1"}\n{"id": 1, "problem": "b", "answer": "2"}\n',
+            "duplicate id '1'",
+        ),
     ],
 )
 def test_bad_input_names_file_line_and_field(tmp_path: Path, content: str, message: str) -> None:

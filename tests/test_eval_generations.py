@@ -37,13 +37,17 @@ def test_shared_generations_reproduce_reference_accuracy(tmp_path: Path, name: s
     rows = read_jsonl(tmp_path / "samples.jsonl")
     problems = load_problems("math500")
     assert [r["problem_id"] for r in rows] == [p.id for p in problems]
-    reference = {r["index"]: r["correct"] for r in read_jsonl(DATA / "reference_grades.jsonl") if r["file"] == name}
+    reference = {
+        r["index"]: r["correct"] for r in read_jsonl(DATA / "reference_grades.jsonl") if r["file"] == name
+    }
     differ = {(name, row["problem_id"]) for i, row in enumerate(rows) if row["correct"] != reference[i]}
     for _, pid in sorted(differ):
         print(f"disagreement with reference: {name} {pid}")
     assert differ == {k for k in KNOWN_DISAGREEMENTS if k[0] == name}
     # every verdict but the listed ones equals the reference, so accuracy = reference + listed flips
-    flips = sum(1 if not reference[i] else -1 for i, r in enumerate(rows) if (name, r["problem_id"]) in differ)
+    flips = sum(
+        1 if not reference[i] else -1 for i, r in enumerate(rows) if (name, r["problem_id"]) in differ
+    )
     assert metrics["accuracy"] == pytest.approx(expected + flips / 500, abs=1e-12)
     assert metrics["avg@1"] == metrics["pass@1"] == metrics["accuracy"]
     assert metrics["truncation_rate"] is None and metrics["mean_tokens"] is None  # unknown when imported

@@ -26,7 +26,8 @@ def build_tiny_tokenizer(vocab_size: int = 400):
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
-    texts = [json.loads(line)["problem"] for line in open(shipped_dir() / "math500.jsonl", encoding="utf-8")]
+    lines = (shipped_dir() / "math500.jsonl").read_text(encoding="utf-8").splitlines()
+    texts = [json.loads(line)["problem"] for line in lines]
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
@@ -35,7 +36,10 @@ def build_tiny_tokenizer(vocab_size: int = 400):
     )
     tok.train_from_iterator(texts, trainer=trainer)
     fast = PreTrainedTokenizerFast(
-        tokenizer_object=tok, eos_token="<|im_end|>", pad_token="<|endoftext|>", chat_template=QWEN_CHAT_TEMPLATE
+        tokenizer_object=tok,
+        eos_token="<|im_end|>",
+        pad_token="<|endoftext|>",
+        chat_template=QWEN_CHAT_TEMPLATE,
     )
     return fast
 

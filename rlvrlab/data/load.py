@@ -36,7 +36,13 @@ class Problem:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "problem": self.problem, "answer": self.answer, "source": self.source, **self.extra}
+        return {
+            "id": self.id,
+            "problem": self.problem,
+            "answer": self.answer,
+            "source": self.source,
+            **self.extra,
+        }
 
 
 def shipped_dir(kind: str = "benchmarks") -> Path:
@@ -113,7 +119,9 @@ def _records_from_file(path: Path) -> Iterator[tuple[str, Any]]:
             try:
                 yield f"{path}:{lineno}", json.loads(line)
             except json.JSONDecodeError as err:
-                raise DataError(f"{path}:{lineno}: malformed JSON ({err.msg} at character {err.pos + 1})") from None
+                raise DataError(
+                    f"{path}:{lineno}: malformed JSON ({err.msg} at character {err.pos + 1})"
+                ) from None
 
 
 def _records_from_json(path: Path, text: str) -> Iterator[tuple[str, Any]]:
@@ -175,7 +183,9 @@ def _check_unique_ids(problems: Iterable[Problem], name: str) -> None:
     seen: set[str] = set()
     for p in problems:
         if p.id in seen:
-            raise DataError(f"{name}: duplicate id {p.id!r} (ids key results and resumes, so they must be unique)")
+            raise DataError(
+                f"{name}: duplicate id {p.id!r} (ids key results and resumes, so they must be unique)"
+            )
         seen.add(p.id)
 
 
