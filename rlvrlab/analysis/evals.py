@@ -20,7 +20,6 @@ Choices, stated once:
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ from typing import Any, Literal
 import numpy as np
 
 from rlvrlab.analysis.code import code_flags
+from rlvrlab.data import read_jsonl
 
 logger = logging.getLogger(__name__)
 
@@ -120,28 +120,6 @@ def eval_set_from_rows(rows: list[dict[str, Any]], name: str, benchmark: str, wh
     )
 
 
-def _read_rows(path: Path) -> list[dict[str, Any]]:
-    """samples.jsonl rows; a torn last line (killed mid-write) is dropped like `read_jsonl` does.
-
-    Parsed as one JSON array (one decoder call instead of 100k), falling back to line by line only to
-    name the bad line or drop a torn last one."""
-    lines = [line for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
-    try:
-        return json.loads("[" + ",".join(lines) + "]")
-    except json.JSONDecodeError:
-        pass
-    rows = []
-    for lineno, line in enumerate(lines, start=1):
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError as err:
-            if lineno == len(lines):
-                logger.warning("%s:%d: dropping torn last line", path, lineno)
-                break
-            raise ValueError(f"{path}:{lineno}: malformed JSON ({err.msg})") from None
-    return rows
-
-
 def load_eval(path: Path, name: str | None = None) -> list[EvalSet]:
     """An EVAL_DIR (or its samples.jsonl) -> one EvalSet per benchmark, in first-seen order."""
     path = Path(path)
@@ -150,7 +128,7 @@ def load_eval(path: Path, name: str | None = None) -> list[EvalSet]:
         raise ValueError(f"{path}: no samples.jsonl (expected an EVAL_DIR written by `rlvr eval`)")
     label = name or (samples.parent.name if samples.name == "samples.jsonl" else samples.stem)
     by_benchmark: dict[str, list[dict[str, Any]]] = {}
-    for row in _read_rows(samples):
+    for row in read_jsonl(samples):
         by_benchmark.setdefault(str(row.get("benchmark", "unknown")), []).append(row)
     if not by_benchmark:
         raise ValueError(f"{samples}: no sample rows")

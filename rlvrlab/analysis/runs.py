@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from rlvrlab.analysis.evals import _read_rows
+from rlvrlab.data import read_jsonl
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def load_run(path: Path, name: str | None = None) -> RunCurves:
     if not metrics.is_file():
         raise ValueError(f"{path}: no {METRICS_FILE} (expected a RUN_DIR written by `rlvr train`)")
     points: dict[str, list[tuple[float, float]]] = {}
-    for lineno, row in enumerate(_read_rows(metrics), start=1):
+    for lineno, row in enumerate(read_jsonl(metrics), start=1):
         if "step" not in row:
             raise ValueError(f"{metrics}:{lineno}: row has no 'step'")
         for key, value in row.items():

@@ -228,13 +228,17 @@ def drop_torn_tail(path: Path) -> None:
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """Read a results file written by this project; a torn last line (killed mid-write) is dropped."""
+    """Read a results file written by this project; a torn last line (killed mid-write) is dropped.
+
+    Parsed as one JSON array (one decoder call instead of one per row: 100k-row eval files load several
+    times faster), falling back to line by line only to name a bad line or drop a torn last one."""
+    lines = [line for line in Path(path).read_text(encoding="utf-8").split("\n") if line.strip()]
+    try:
+        return json.loads("[" + ",".join(lines) + "]")
+    except json.JSONDecodeError:
+        pass
     rows = []
-    with open(path, encoding="utf-8") as handle:
-        lines = handle.readlines()
     for lineno, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
         try:
             rows.append(json.loads(line))
         except json.JSONDecodeError as err:

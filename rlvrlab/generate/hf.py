@@ -12,7 +12,7 @@ from typing import Any
 import torch
 from transformers import StoppingCriteria, StoppingCriteriaList
 
-from rlvrlab.generate.types import GenerationParams, Sample
+from rlvrlab.generate.types import GenerationParams, Generator, Sample
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class StopOnText(StoppingCriteria):
         return torch.tensor(done, dtype=torch.bool, device=input_ids.device)
 
 
-class HFGenerator:
+class HFGenerator(Generator):
     """Generate one completion per prompt string (repeat a prompt to get several samples)."""
 
     def __init__(self, model: Any, tokenizer: Any, batch_size: int = 16) -> None:
@@ -64,13 +64,6 @@ class HFGenerator:
         self.batch_size = batch_size
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
-
-    def generate(self, prompts: list[str], params: GenerationParams) -> list[Sample]:
-        out: list[Sample | None] = [None] * len(prompts)
-        for indices, samples in self.generate_batches(prompts, params):
-            for i, s in zip(indices, samples, strict=True):
-                out[i] = s
-        return out  # type: ignore[return-value]
 
     def generate_batches(
         self, prompts: list[str], params: GenerationParams, on_batch: Callable[[int], None] | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -34,3 +35,20 @@ class Sample:
     text: str
     n_tokens: int
     finish_reason: Literal["stop", "length"]
+
+
+class Generator:
+    """What every backend provides: `generate_batches` yields (input indices, samples) batch by batch
+    (callers save results as they finish); `generate` collects them back into input order."""
+
+    def generate_batches(
+        self, prompts: list[str], params: GenerationParams
+    ) -> Iterator[tuple[list[int], list[Sample]]]:
+        raise NotImplementedError
+
+    def generate(self, prompts: list[str], params: GenerationParams) -> list[Sample]:
+        out: list[Sample | None] = [None] * len(prompts)
+        for indices, samples in self.generate_batches(prompts, params):
+            for i, s in zip(indices, samples, strict=True):
+                out[i] = s
+        return out  # type: ignore[return-value]

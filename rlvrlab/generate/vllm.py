@@ -15,12 +15,12 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from rlvrlab.generate.types import GenerationParams, Sample
+from rlvrlab.generate.types import GenerationParams, Generator, Sample
 
 logger = logging.getLogger(__name__)
 
 
-class VLLMGenerator:
+class VLLMGenerator(Generator):
     """Generate one completion per prompt string with a vLLM engine (loaded from `model_path`)."""
 
     def __init__(
@@ -36,13 +36,6 @@ class VLLMGenerator:
         self.llm = LLM(model=model_path, dtype=dtype, **engine_kwargs)
         self.tokenizer = self.llm.get_tokenizer()
         self.batch_size = batch_size
-
-    def generate(self, prompts: list[str], params: GenerationParams) -> list[Sample]:
-        out: list[Sample | None] = [None] * len(prompts)
-        for indices, samples in self.generate_batches(prompts, params):
-            for i, s in zip(indices, samples, strict=True):
-                out[i] = s
-        return out  # type: ignore[return-value]
 
     def generate_batches(
         self, prompts: list[str], params: GenerationParams, on_batch: Callable[[int], None] | None = None
