@@ -142,3 +142,27 @@ def test_paper_mode_still_asks_the_grader_about_close_numbers():
     """The paper's grader calls numbers within relative 1e-4 equal; robust mode does not."""
     assert sizes(cluster_answers(["3.14159", "3.1416"], Grader(mode="paper"))) == [2]
     assert sizes(cluster_answers(["3.14159", "3.1416"], ROBUST)) == [1, 1]
+
+
+STRUCTURAL = ["3", "-2.5", "\\frac{1}{2}", "[3,\\infty)", "(3,\\frac{\\pi}{2})", "-1,2", "(2,12)\\cup(12,102)",
+              "\\text{east}", "\\text{Evelyn}"]  # fmt: skip
+OTHER = ["1,000", "\\max(1,2)", "(5)(2)", "\\frac{f(1,2)}{3}", "1\\pm\\sqrt{19}", "x+1", "\\text{(C)}"]
+
+
+@pytest.mark.parametrize("mode", ["robust", "paper"])
+def test_structurally_different_pairs_are_never_equal_to_the_grader(mode: str) -> None:
+    """The skip is only an optimisation: every pair it skips, the grader itself calls different."""
+    from rlvrlab.grading import verify
+    from rlvrlab.labels.cluster import canonical_key, structurally_different
+
+    skipped = 0
+    for a in STRUCTURAL + OTHER:
+        for b in STRUCTURAL + OTHER:
+            if structurally_different(canonical_key(a, mode), canonical_key(b, mode)):
+                skipped += 1
+                assert not verify(a, b, mode=mode).correct, (a, b)
+    assert skipped >= 20  # numbers x collections (x words in robust mode, whose keys keep \\text)
+    for a in OTHER:  # lists of forms that must reach the grader
+        assert not any(
+            structurally_different(canonical_key(a, mode), canonical_key(b, mode)) for b in STRUCTURAL
+        )

@@ -9,7 +9,9 @@ Clustering is greedy "leader" clustering, the same rule whether fast or naive:
 The fast path (`cluster_answers`) first groups answers by a canonical key (`Grader.key`: the grading
 mode's normalised string, or the exact rational value for plain numbers), so most
 answers meet by hashing; the grader is called only once per (cluster, canonical group) pair, and not
-at all between two plain numbers with different exact values (they cannot be equal). The naive path
+at all between two plain numbers with different exact values (they cannot be equal), nor between a
+plain number and a collection (interval, tuple, list: a top-level comma or \\cup) or a text word
+(`\\text{east}`), which no grading mode equates (`structurally_different`). The naive path
 (`cluster_answers_naive`) calls the grader for every (cluster, answer) pair; it exists as the
 benchmark's reference and gives the same clusters whenever answers with one key get one verdict.
 
@@ -26,6 +28,7 @@ all gives the empty label "" with vote share 0.
 from __future__ import annotations
 
 import random
+import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -136,6 +139,40 @@ def exact_number(normalized: str) -> Fraction | None:
     return value if isinstance(value, Fraction) else None
 
 
+_TEXT_WORD = re.compile(r"^\\text\{[A-Za-z][A-Za-z ]*\}$")
+_THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def _shape(key: CanonicalKey) -> str:
+    """ "num" (exact plain number), "collection" (a bare list "1,2" or a bracketed tuple/interval
+    "(1,2)", "[3,\\infty)", or a union), "word" (\\text{word}), else "other"."""
+    kind, text = key
+    if kind == "num":
+        return "num"
+    if _TEXT_WORD.match(text):
+        return "word"
+    if _THOUSANDS.match(text):
+        return "other"  # "1,000" is a number to the grader, not a list
+    depth, commas = 0, [0, 0]
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and 0 <= depth <= 1:
+            commas[depth] += 1
+    bracketed = text[:1] in "([" and text[-1:] in ")]"
+    return "collection" if commas[0] or (bracketed and commas[1]) or "\\cup" in text else "other"
+
+
+def structurally_different(a: CanonicalKey, b: CanonicalKey) -> bool:
+    """True when no grading mode can call the two equal: a plain number vs a collection or a text word,
+    or a collection vs a text word. Anything else ("other": expressions, +-, text with numbers) goes to
+    the grader."""
+    shapes = {_shape(a), _shape(b)}
+    return len(shapes) == 2 and "other" not in shapes
+
+
 def clean_answers(answers: Sequence[str | None]) -> list[tuple[int, str]]:
     """(sample position, stripped answer) for the non-empty answers: empty answers are not votes."""
     return [(i, a.strip()) for i, a in enumerate(answers) if a is not None and a.strip()]
@@ -151,6 +188,8 @@ def cluster_answers(answers: Sequence[str | None], grader: Grader) -> list[Clust
         for leader_key, cluster_members in clusters:
             if grader.distinct_numbers_differ and leader_key[0] == key[0] == "num":
                 continue  # two different exact numbers: not equivalent, no grader call
+            if structurally_different(leader_key, key):
+                continue
             if grader.equivalent(cluster_members[0][1], members[0][1]):
                 cluster_members.extend(members)
                 break
