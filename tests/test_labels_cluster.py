@@ -145,7 +145,8 @@ def test_paper_mode_still_asks_the_grader_about_close_numbers():
 
 
 STRUCTURAL = ["3", "-2.5", "\\frac{1}{2}", "[3,\\infty)", "(3,\\frac{\\pi}{2})", "-1,2", "(2,12)\\cup(12,102)",
-              "\\text{east}", "\\text{Evelyn}"]  # fmt: skip
+              "\\text{east}", "\\text{Evelyn}", "(6,31,-1)", "(-1,2)", "2,-1,2", "(1,2,2)",
+              "\\begin{pmatrix}1\\\\2\\end{pmatrix}", "\\begin{pmatrix}1&2\\end{pmatrix}"]  # fmt: skip
 OTHER = ["1,000", "\\max(1,2)", "(5)(2)", "\\frac{f(1,2)}{3}", "1\\pm\\sqrt{19}", "x+1", "\\text{(C)}"]
 
 

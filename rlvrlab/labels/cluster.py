@@ -140,17 +140,23 @@ def exact_number(normalized: str) -> Fraction | None:
 
 
 _TEXT_WORD = re.compile(r"^\\text\{[A-Za-z][A-Za-z ]*\}$")
+_MATRIX = re.compile(r"^\\begin\{[pbv]?matrix\}.*\\end\{[pbv]?matrix\}$", re.DOTALL)
 _THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
 def _shape(key: CanonicalKey) -> str:
-    """ "num" (exact plain number), "collection" (a bare list "1,2" or a bracketed tuple/interval
-    "(1,2)", "[3,\\infty)", or a union), "word" (\\text{word}), else "other"."""
+    """ "num" (exact plain number), "word" (\\text{word}), "matrix" (a pmatrix/bmatrix), "collection:N"
+    (a bare list "1,2" or a bracketed tuple/interval "(1,2)", "[3,\\infty)" with N elements), "union",
+    else "other"."""
     kind, text = key
     if kind == "num":
         return "num"
     if _TEXT_WORD.match(text):
         return "word"
+    if _MATRIX.match(text):
+        return "matrix"
+    if "\\cup" in text:
+        return "union"
     if _THOUSANDS.match(text):
         return "other"  # "1,000" is a number to the grader, not a list
     depth, commas = 0, [0, 0]
@@ -161,16 +167,33 @@ def _shape(key: CanonicalKey) -> str:
             depth -= 1
         elif ch == "," and 0 <= depth <= 1:
             commas[depth] += 1
-    bracketed = text[:1] in "([" and text[-1:] in ")]"
-    return "collection" if commas[0] or (bracketed and commas[1]) or "\\cup" in text else "other"
+    if commas[0]:
+        return "list"  # bare lists may be compared as sets ("2,2,1" = "1,2"): no size
+    if commas[1] and text[:1] in "([" and text[-1:] in ")]" and _one_bracket_pair(text):
+        return f"collection:{commas[1] + 1}"
+    return "other"
+
+
+def _one_bracket_pair(text: str) -> bool:
+    """The opening bracket closes only at the end: "(1,2)" yes, "(1,2)+(3,4)" no."""
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += ch in "([{"
+        depth -= ch in ")]}"
+        if depth == 0 and i < len(text) - 1:
+            return False
+    return True
 
 
 def structurally_different(a: CanonicalKey, b: CanonicalKey) -> bool:
-    """True when no grading mode can call the two equal: a plain number vs a collection or a text word,
-    or a collection vs a text word. Anything else ("other": expressions, +-, text with numbers) goes to
-    the grader."""
-    shapes = {_shape(a), _shape(b)}
-    return len(shapes) == 2 and "other" not in shapes
+    """True when no grading mode can call the two equal: different shapes among plain number, text
+    word, matrix, union and N-element collection (so collections of different sizes differ too).
+    Anything else ("other": expressions, +-, text with numbers) goes to the grader."""
+    shape_a, shape_b = _shape(a), _shape(b)
+    if "other" in (shape_a, shape_b) or shape_a == shape_b:
+        return False
+    lists = {shape_a.split(":")[0], shape_b.split(":")[0]}
+    return lists != {"list", "collection"}  # "1,2" vs "(1,2)": let the grader decide
 
 
 def clean_answers(answers: Sequence[str | None]) -> list[tuple[int, str]]:
