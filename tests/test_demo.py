@@ -33,12 +33,16 @@ def test_quick_demo_writes_findings_and_reports_from_real_runs(tmp_path: Path) -
         final = json.loads((run / "eval" / "summary.json").read_text())["benchmarks"]["sim500"]
         assert final["n_problems"] == plan.eval_limit and final["samples_per_problem"] == plan.eval_samples
         assert row["accuracy_final"] == pytest.approx(final["accuracy"])
-    assert [q["answer"] for q in findings["answers"]] == [q["answer"] for q in answer_questions(findings["cells"])]
+    assert [q["answer"] for q in findings["answers"]] == [
+        q["answer"] for q in answer_questions(findings["cells"])
+    ]
     assert "# rlvr demo: findings (measured)" in (out / "FINDINGS.md").read_text()
     for family in plan.families:
         page = (out / "report" / family / "index.html").read_text()
         images = re.findall(r'<img[^>]+src="([^"]+)"', page)
-        assert len(images) >= 8  # curves (reward, accuracy, code rate, clip, token prob, ...) + evals + transitions
+        assert (
+            len(images) >= 8
+        )  # curves (reward, accuracy, code rate, clip, token prob, ...) + evals + transitions
         assert all((out / "report" / family / src).stat().st_size > 1000 for src in images)
         assert page.count("<table") >= 3 and "Lang" in page
 

@@ -39,15 +39,6 @@ ROW_FIELDS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Tiny models decode far faster on one thread than on two contended ones (shared CI cores)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _config(model: Path, out: Path, **kw: object) -> EvalConfig:
     """math500 greedy + aime24 sampled (3 samples at T=0.6), short budgets so a run takes seconds."""
     defaults = dict(

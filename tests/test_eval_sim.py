@@ -7,21 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
-import torch
 from typer.testing import CliRunner
 
 from rlvrlab.cli import app
 from rlvrlab.data import read_jsonl
 from rlvrlab.sim.info import MODELS_DIR, is_correct
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Tiny models decode far faster on one thread than on two contended ones (shared CI cores)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.mark.slow

@@ -10,15 +10,6 @@ import torch
 from rlvrlab.generate import GenerationParams, HFGenerator, make_generator
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Tiny models decode far faster on one thread than on two contended ones (shared CI cores)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def generator(tiny_model_dir: Path) -> HFGenerator:
     return make_generator("hf", str(tiny_model_dir), batch_size=3)

@@ -22,7 +22,7 @@ from rlvrlab.grading import grade
 from rlvrlab.train import objective
 from rlvrlab.train.config import resolve_config
 from rlvrlab.train.run import last_checkpoint, train
-from tests.test_train_support import one_torch_thread, tiny_config  # noqa: F401
+from tests.test_train_support import tiny_config
 from tests.tiny import build_tiny_model
 
 ENV = {

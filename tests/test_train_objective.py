@@ -12,7 +12,7 @@ import torch
 from rlvrlab.train import objective
 from rlvrlab.train.run import build_trainer
 from rlvrlab.train.trainer import RLVRTrainer
-from tests.test_train_support import one_torch_thread, random_reward, tiny_config  # noqa: F401
+from tests.test_train_support import random_reward, tiny_config
 
 TOL = 1e-5
 

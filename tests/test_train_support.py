@@ -5,9 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
-import torch
-
 from rlvrlab.train.config import TrainConfig, resolve_config
 
 
@@ -31,12 +28,3 @@ def tiny_config(model_dir: Path, out: Path, *overrides: str) -> TrainConfig:
         output_dir=str(out),
         overrides=["max_steps=2", "data_limit=64", "save_every=0", *RANDOM_MODEL, *overrides],
     )
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Tiny models run fastest on one thread, and the CI machine's 2 cores are shared: use 1, then restore."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
