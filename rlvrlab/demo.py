@@ -73,7 +73,7 @@ ORGANISM_TRAIN: dict[str, Any] = {
     "prompts_per_rollout": 8,
     "updates_per_rollout": 4,
     "micro_batch_size": 16,
-    "learning_rate": 1e-3,
+    "learning_rate": 3e-5,  # docs/sim-experiments.md: 1e-3 collapses the organism, 1e-4 erodes its skill
     "max_completion_length": 128,  # a code solution is ~112 characters (tokens) + EOS
     "save_every": 0,
     "log_completions_every": 1,
@@ -100,11 +100,11 @@ PLANS: dict[str, DemoPlan] = {
         families=("sim-qwen-math", "sim-llama"),
         cells=ALL_CELLS,
         seeds=(1,),
-        steps=10,
+        steps=12,
         eval_limit=128,
         eval_samples=2,
-        label_problems=96,
-        label_samples=16,
+        label_problems=256,  # sim-qwen-math's majority vote is right on ~95%: the incorrect set needs many
+        label_samples=8,
         train=ORGANISM_TRAIN,
     ),
     "full": DemoPlan(
@@ -114,8 +114,8 @@ PLANS: dict[str, DemoPlan] = {
         steps=30,
         eval_limit=256,
         eval_samples=4,
-        label_problems=256,
-        label_samples=32,
+        label_problems=512,
+        label_samples=16,
         train=ORGANISM_TRAIN,
     ),
 }
