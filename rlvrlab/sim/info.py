@@ -60,7 +60,10 @@ def is_correct(completion: str, gold: str) -> bool:
 
 
 def uses_code(completion: str) -> bool:
-    return "python" in completion.lower()
+    """The paper's rule, from the project's analysis module (one definition of "code" everywhere)."""
+    from rlvrlab.analysis.code import uses_code as paper_rule
+
+    return paper_rule(completion)
 
 
 @dataclass(frozen=True)
