@@ -14,6 +14,8 @@ import random
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from rlvrlab.analysis.code import uses_code
+from rlvrlab.grading import last_boxed_content
 from rlvrlab.sim.tokenizer import render_prompt
 
 logger = logging.getLogger(__name__)
@@ -40,30 +42,11 @@ def subset(rows: list[dict[str, str]], n: int | None, seed: int = 0) -> list[dic
     return [rows[i] for i in keep]
 
 
-def _last_boxed(text: str) -> str | None:
-    start = text.rfind("\\boxed{")
-    if start < 0:
-        return None
-    depth, i = 1, start + len("\\boxed{")
-    for j in range(i, len(text)):
-        depth += {"{": 1, "}": -1}.get(text[j], 0)
-        if depth == 0:
-            return text[i:j].strip()
-    return None
-
-
 def is_correct(completion: str, gold: str) -> bool:
     """The project's grader (paper mode: paper extraction order, then equivalence)."""
     from rlvrlab.grading import grade
 
     return grade(completion, gold).correct
-
-
-def uses_code(completion: str) -> bool:
-    """The paper's rule, from the project's analysis module (one definition of "code" everywhere)."""
-    from rlvrlab.analysis.code import uses_code as paper_rule
-
-    return paper_rule(completion)
 
 
 @dataclass(frozen=True)
@@ -91,7 +74,7 @@ def summarise(completions: list[str], golds: list[str]) -> dict[str, float]:
         "accuracy": sum(right) / len(right),
         "accuracy_code": sum(r for r, c in zip(right, code, strict=True) if c) / max(1, n_code),
         "accuracy_language": sum(r for r, c in zip(right, code, strict=True) if not c) / max(1, n_lang),
-        "boxed_rate": sum(_last_boxed(c) is not None for c in completions) / len(completions),
+        "boxed_rate": sum(last_boxed_content(c) is not None for c in completions) / len(completions),
     }
 
 
