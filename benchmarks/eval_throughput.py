@@ -35,30 +35,9 @@ from rlvrlab.prompts import get_prompt  # noqa: E402
 
 def build_local_model(path: Path, hidden: int, layers: int) -> Path:
     """A random Qwen2 (the tests' Qwen-style tokenizer) big enough that compute, not Python, dominates."""
-    from transformers import AutoModelForCausalLM, Qwen2Config
+    from tests.tiny import build_tiny_model
 
-    from tests.tiny import build_tiny_tokenizer
-
-    tokenizer = build_tiny_tokenizer()
-    config = Qwen2Config(
-        vocab_size=len(tokenizer),
-        hidden_size=hidden,
-        intermediate_size=4 * hidden,
-        num_hidden_layers=layers,
-        num_attention_heads=8,
-        num_key_value_heads=4,
-        max_position_embeddings=2048,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
-        tie_word_embeddings=True,
-    )
-    torch.manual_seed(0)
-    model = AutoModelForCausalLM.from_config(config)
-    model.generation_config.eos_token_id = tokenizer.eos_token_id
-    model.generation_config.pad_token_id = tokenizer.pad_token_id
-    model.save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    return path
+    return build_tiny_model(path, hidden=hidden, layers=layers, heads=8, mlp_ratio=4)
 
 
 @torch.inference_mode()

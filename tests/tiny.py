@@ -44,19 +44,28 @@ def build_tiny_tokenizer(vocab_size: int = 400):
     return fast
 
 
-def build_tiny_model(path: Path, arch: Literal["qwen2", "llama", "olmo2"] = "qwen2", seed: int = 0) -> Path:
-    """Save a randomly initialised ~100k-parameter causal LM of the given family plus tokenizer to `path`."""
+def build_tiny_model(
+    path: Path,
+    arch: Literal["qwen2", "llama", "olmo2"] = "qwen2",
+    seed: int = 0,
+    hidden: int = 32,
+    layers: int = 2,
+    heads: int = 4,
+    mlp_ratio: int = 2,
+) -> Path:
+    """Save a randomly initialised causal LM of the given family plus tokenizer to `path` (~100k
+    parameters by default; benchmarks ask for bigger ones so compute, not Python, dominates)."""
     import torch
     from transformers import AutoModelForCausalLM, LlamaConfig, Olmo2Config, Qwen2Config
 
     tokenizer = build_tiny_tokenizer()
     common = dict(
         vocab_size=len(tokenizer),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
+        hidden_size=hidden,
+        intermediate_size=mlp_ratio * hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        num_key_value_heads=heads // 2,
         max_position_embeddings=1024,
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
