@@ -233,18 +233,23 @@ def _evaluate(parser: _Parser) -> Number | None:
     return value
 
 
+def _tokens_or_none(text: str) -> list[str] | None:
+    """Tokens of `text`, or None when it is empty, too long or uses anything the evaluator cannot read."""
+    if not text or len(text) > MAX_INPUT_CHARS:
+        return None
+    try:
+        return _tokenize(text)
+    except _Unsupported:
+        return None
+
+
 def evaluate_number(text: str, shorthand: bool = False) -> Number | None:
     """The value of `text` if it is a simple closed-form real number, else None.
 
     `shorthand=True` also reads "\\frac12" and "\\sqrt2" (Math-Verify does; the paper's parser fails).
     """
-    if not text or len(text) > MAX_INPUT_CHARS:
-        return None
-    try:
-        tokens = _tokenize(text)
-    except _Unsupported:
-        return None
-    return _evaluate(_Parser(tokens, shorthand=shorthand))
+    tokens = _tokens_or_none(text)
+    return None if tokens is None else _evaluate(_Parser(tokens, shorthand=shorthand))
 
 
 @dataclass(frozen=True)
@@ -259,11 +264,8 @@ class Probe:
 
 def probe(text: str, shorthand: bool = False) -> Probe | None:
     """Evaluate `text` with its letters (not e/E) bound to each of `PROBE_POINTS`; None if unsupported."""
-    if not text or len(text) > MAX_INPUT_CHARS:
-        return None
-    try:
-        tokens = _tokenize(text)
-    except _Unsupported:
+    tokens = _tokens_or_none(text)
+    if tokens is None:
         return None
     values, exact, used_shorthand = [], True, False
     for point in PROBE_POINTS:

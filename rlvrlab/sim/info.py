@@ -8,7 +8,6 @@ measured exactly like a real one.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 from dataclasses import asdict, dataclass
@@ -30,8 +29,10 @@ def model_path(name: str) -> Path:
 
 
 def load_benchmark(name: str = "sim500") -> list[dict[str, str]]:
-    path = Path(__file__).resolve().parent.parent / "data" / "benchmarks" / f"{name}.jsonl"
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    """A shipped sim set as plain rows, through the project's data loader."""
+    from rlvrlab.data import load_problems
+
+    return [p.to_dict() for p in load_problems(name)]
 
 
 def subset(rows: list[dict[str, str]], n: int | None, seed: int = 0) -> list[dict[str, str]]:
