@@ -27,6 +27,7 @@ all gives the empty label "" with vote share 0.
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import zlib
@@ -35,6 +36,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any, Literal
+
+from rlvrlab.labels.never_equal import robust_never_equal
 
 LabelMode = Literal["majority", "minority", "random"]
 LABEL_MODES: tuple[str, ...] = ("majority", "minority", "random")
@@ -140,14 +143,17 @@ def exact_number(normalized: str) -> Fraction | None:
 
 
 _TEXT_WORD = re.compile(r"^\\text\{[A-Za-z][A-Za-z ]*\}$")
-_MATRIX = re.compile(r"^\\begin\{[pbv]?matrix\}.*\\end\{[pbv]?matrix\}$", re.DOTALL)
+_MATRIX = re.compile(r"^\\begin\{[pb]?matrix\}.*\\end\{[pb]?matrix\}$", re.DOTALL)
 _THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
+@lru_cache(maxsize=65536)
 def _shape(key: CanonicalKey) -> str:
-    """ "num" (exact plain number), "word" (\\text{word}), "matrix" (a pmatrix/bmatrix), "collection:N"
-    (a bare list "1,2" or a bracketed tuple/interval "(1,2)", "[3,\\infty)" with N elements), "union",
-    else "other"."""
+    """ "num" (exact plain number), "word" (\\text{word}), "matrix" (a pmatrix/bmatrix), "list" (a bare
+    list "1,2"), "collection:N" (a bracketed tuple/interval "(1,2)", "[3,\\infty)" with N elements),
+    "union" (of such intervals), else "other". Left as "other" because Math-Verify can read them as
+    one number: a vmatrix (a determinant) and a closed "[a,b]" unless a and b are clearly different
+    numbers ("[2,2]" is the set {2}, which equals "2"), and unions with such a piece."""
     kind, text = key
     if kind == "num":
         return "num"
@@ -156,7 +162,8 @@ def _shape(key: CanonicalKey) -> str:
     if _MATRIX.match(text):
         return "matrix"
     if "\\cup" in text:
-        return "union"
+        pieces = text.split("\\cup")
+        return "union" if all(_shape(("str", p)) == "collection:2" for p in pieces) else "other"
     if _THOUSANDS.match(text):
         return "other"  # "1,000" is a number to the grader, not a list
     depth, commas = 0, [0, 0]
@@ -170,6 +177,8 @@ def _shape(key: CanonicalKey) -> str:
     if commas[0]:
         return "list"  # bare lists may be compared as sets ("2,2,1" = "1,2"): no size
     if commas[1] and text[:1] in "([" and text[-1:] in ")]" and _one_bracket_pair(text):
+        if commas[1] == 1 and text[0] + text[-1] == "[]" and not _proper_interval(text):
+            return "other"  # a closed interval, possibly one point
         return f"collection:{commas[1] + 1}"
     return "other"
 
@@ -185,15 +194,31 @@ def _one_bracket_pair(text: str) -> bool:
     return True
 
 
+_INFINITY = {"\\infty": math.inf, "+\\infty": math.inf, "-\\infty": -math.inf}
+ENDPOINT_GAP = 1e-4  # beyond Math-Verify's 6-decimal rounding of floats
+
+
+def _proper_interval(text: str) -> bool:
+    """ "[a,b]" with a and b numbers (or infinities) clearly apart: more than one point."""
+    from rlvrlab.grading.numeric import evaluate_number
+
+    values = [_INFINITY.get(p, evaluate_number(p, shorthand=True)) for p in text[1:-1].split(",")]
+    if len(values) != 2 or None in values:
+        return False
+    a, b = (float(v) for v in values)  # type: ignore[arg-type]
+    return a != b and (math.isinf(a) or math.isinf(b) or abs(a - b) > ENDPOINT_GAP * max(1, abs(a), abs(b)))
+
+
 def structurally_different(a: CanonicalKey, b: CanonicalKey) -> bool:
     """True when no grading mode can call the two equal: different shapes among plain number, text
     word, matrix, union and N-element collection (so collections of different sizes differ too).
-    Anything else ("other": expressions, +-, text with numbers) goes to the grader."""
+    Anything else ("other": expressions, +-, text with numbers) and bare lists go to the grader: a
+    bare list is a set to Math-Verify, so "2,2" equals "2" and "1,2" may equal "(1,2)"; so does a union
+    against one interval ("(0,9]\\cup(9,36)" is "(0,36)")."""
     shape_a, shape_b = _shape(a), _shape(b)
-    if "other" in (shape_a, shape_b) or shape_a == shape_b:
+    if {shape_a, shape_b} == {"union", "collection:2"}:
         return False
-    lists = {shape_a.split(":")[0], shape_b.split(":")[0]}
-    return lists != {"list", "collection"}  # "1,2" vs "(1,2)": let the grader decide
+    return not ({"other", "list"} & {shape_a, shape_b} or shape_a == shape_b)
 
 
 def clean_answers(answers: Sequence[str | None]) -> list[tuple[int, str]]:
@@ -213,6 +238,9 @@ def cluster_answers(answers: Sequence[str | None], grader: Grader) -> list[Clust
                 continue  # two different exact numbers: not equivalent, no grader call
             if structurally_different(leader_key, key):
                 continue
+            robust = grader.mode == "robust"
+            if robust and robust_never_equal(leader_key, key, _shape(leader_key), _shape(key)):
+                continue  # e.g. a polynomial vs a number or a tuple: saves a ~30 ms sympy call
             if grader.equivalent(cluster_members[0][1], members[0][1]):
                 cluster_members.extend(members)
                 break
