@@ -19,6 +19,8 @@ on real answers against the worker. The rules read light-normalised keys (what t
   intervals whose end points are clearly apart).
 - choice letter vs exact number: "\\textbf{(E)}", "(B)", "D" read as a symbol, or at worst as Euler's
   number or the imaginary unit, none of which is a rational number.
+- real number vs complex number ("43" vs "6+4\\sqrt{2}+i(-1+2\\sqrt{2})", "106^\\circ" vs "-2+7i"): with
+  i the imaginary unit the second is not real; with i a symbol (latex2sympy's reading) not constant.
 - bare list vs tuple of 3+ exact numbers ("-1,2" vs "(6,31,-1)"): Math-Verify reads the list as a
   set; with different sets of values the two differ whether compared as sets or in order (a tuple
   of 2 could be an interval, so it is left to the grader).
@@ -74,6 +76,46 @@ def _is_scalar(text: str) -> bool:
     )
 
 
+def _is_real(key: Key) -> bool:
+    """A real closed-form number: exact, or in the evaluator's grammar ("\\sqrt{2}", "30^\\circ")."""
+    return key[0] == "num" or evaluate_number(_DEGREES.sub("", key[1]), shorthand=True) is not None
+
+
+def _top_level_sign(text: str) -> int:
+    """Position of the last + or - outside braces and parentheses (not a leading sign), else 0."""
+    depth, position = 0, 0
+    for i, char in enumerate(text):
+        depth += char in "({"
+        depth -= char in ")}"
+        if char in "+-" and depth == 0 and i > 0 and text[i - 1] not in "^_":
+            position = i
+    return position
+
+
+@lru_cache(maxsize=65536)
+def _is_complex(text: str) -> bool:
+    """ "a+bi", "bi" or "a+i(b)" with real closed-form a and b, b clearly not 0, and no other i: a
+    non-real number if i is the imaginary unit, not constant if i is a symbol (latex2sympy's reading)."""
+    if text.count("i") != 1:
+        return False  # also rules out \pi, \sin, \infty, \text{...}
+    if text.endswith("i"):
+        head = text[:-1]
+        split = _top_level_sign(head)
+        real, imaginary = head[:split] or "0", head[split:]
+        imaginary = imaginary + "1" if imaginary in ("", "+", "-") else imaginary
+    elif "i(" in text and text.endswith(")"):
+        head, imaginary = text.split("i(")
+        if head[-1:] not in ("+", "-") or not imaginary[:-1]:
+            return False
+        real, imaginary = head[:-1] or "0", f"{head[-1]}({imaginary}"
+    else:
+        return False
+    if "^" in imaginary:
+        return False  # "2^-3i" may be 2^(-3i)
+    a, b = evaluate_number(real, shorthand=True), evaluate_number(imaginary, shorthand=True)
+    return a is not None and b is not None and abs(float(b)) > 1e-6
+
+
 def _exact_set(text: str) -> frozenset[Fraction] | None:
     """The set of entries of a comma list when every entry is an exact rational number, else None."""
     values = [evaluate_number(part, shorthand=True) for part in text.split(",")]
@@ -91,6 +133,8 @@ def robust_never_equal(a: Key, b: Key, shape_a: str, shape_b: str) -> bool:
         if shape_y.split(":")[0] in _COLLECTION_SHAPES and (x[0] == "num" or _is_scalar(x[1])):
             return True
         if x[0] == "num" and y[0] == "str" and _CHOICE.fullmatch(y[1]):
+            return True
+        if _is_real(x) and y[0] == "str" and _is_complex(y[1]):
             return True
         if shape_x == "list" and shape_y.startswith("collection:") and shape_y != "collection:2":
             list_set, tuple_set = _exact_set(x[1]), _exact_set(y[1][1:-1])
