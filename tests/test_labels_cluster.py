@@ -138,10 +138,12 @@ def test_distinct_exact_numbers_need_no_grader_call_in_robust_mode():
     assert naive.calls > 30
 
 
-def test_paper_mode_still_asks_the_grader_about_close_numbers():
-    """The paper's grader calls numbers within relative 1e-4 equal; robust mode does not."""
-    assert sizes(cluster_answers(["3.14159", "3.1416"], Grader(mode="paper"))) == [2]
-    assert sizes(cluster_answers(["3.14159", "3.1416"], ROBUST)) == [1, 1]
+def test_paper_mode_keys_by_string_not_value():
+    """The paper's grader keeps an unreduced fraction apart from its value; robust mode joins them."""
+    answers = ["\\frac{1}{2}", "2/4", "0.5"]
+    assert sizes(cluster_answers(answers, Grader(mode="paper"))) == [2, 1]
+    assert sizes(cluster_answers_naive(answers, Grader(mode="paper"))) == [2, 1]
+    assert sizes(cluster_answers(answers, ROBUST)) == [3]
 
 
 STRUCTURAL = ["3", "-2.5", "\\frac{1}{2}", "[3,\\infty)", "(3,\\frac{\\pi}{2})", "-1,2", "(2,12)\\cup(12,102)",

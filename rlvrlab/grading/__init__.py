@@ -1,7 +1,8 @@
 """Answer extraction and grading: `extract_answer`, `verify`, `grade`, `normalize_answer`.
 
-Two grading modes: `paper` reproduces the paper's grader (Qwen2.5-Math toolkit: Hendrycks/PRM800K
-normalisation + sympy); `robust` builds on Math-Verify without its rounding false positives.
+Two grading modes: `paper` reproduces the grader the paper's code ran (the Qwen2.5-Math extractor, then
+TTRL's `grade_answer`: Hendrycks/PRM800K normalisation, pylatexenc, sympy), quirks included; `robust`
+builds on Math-Verify without its rounding false positives.
 Slow comparisons run in a killable worker process with a hard time limit per comparison.
 """
 

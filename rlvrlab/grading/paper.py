@@ -1,288 +1,246 @@
-"""`paper` equivalence: the paper's `math_equal` (Qwen2.5-Math grader, Hendrycks/PRM800K lineage).
+"""`paper` equivalence: the grader the paper's code ran (TTRL's `grade_answer`, PRM800K lineage).
 
-Inputs are already normalised with `strip_string`. Steps, in the paper's order:
-1. case-insensitive string equality; multiple-choice letters;
-2. both plain numbers: equal within rel. 1e-4, also against gold/100 and gold*100 (the paper's
-   percentage leniency - the reason "3" matches "300" here; `robust` mode drops it);
-3. strings equal once brackets are dropped; tuples/intervals and matrices element-wise;
-4. equations ("x=1" vs "1", "y=2x" vs "y-2x=0");
-5. sympy (`symbolic`), which the caller runs in the killable worker. Before that, closed-form
-   numbers are compared in-process (numeric.py): the paper's sympy check ends in the same
-   rel. 1e-4 numeric test, so the verdict is identical and 100x cheaper.
+The paper's rewards and its evaluation script (`eval_checkpoint.py`) call TTRL's `qwen_reward_fn`: the
+Qwen2.5-Math answer extractor, whose `strip_string` normalises the prediction (extract.py +
+normalize.py), then `grade_answer(pred, gold)` with the raw gold answer:
+1. Hendrycks MATH normalisation of both (`mathd_normalize`); equal strings are correct;
+2. PRM800K normalisation (`prm_normalize`: units, `\\text{}`, LaTeX -> text with pylatexenc, lower
+   case, integers without ".0"); equal strings are correct, an empty prediction is wrong;
+3. a tuple or interval gold needs the same brackets and length, then element by element:
+   two plain fractions "a/b" must be equal strings (an unreduced fraction stays wrong); an integer
+   against a non-integer is wrong; otherwise `simplify(gold - pred) == 0` in sympy, skipped (wrong)
+   when the difference has more than 2 distinct letters or a power sympy might hang on.
+Quirks kept because the paper's numbers were computed with them: pylatexenc writes
+`\\frac{a+b}{c}` as "a+b/c", so `\\frac{9a+11}{20}` vs `\\frac{11+9a}{20}` is wrong, as in the
+reference grades; there is no numeric tolerance and no percentage leniency.
+Step 3's sympy call runs in the killable worker unless pyexpr.py can decide it with certainty.
 """
 
 from __future__ import annotations
 
-import math
+import contextlib
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
-from rlvrlab.grading.numeric import Probe, clearly_different, evaluate_number, probe
+from pylatexenc.latex2text import LatexNodes2Text
 
-SymbolicCheck = Callable[[str, str], bool]
-PAPER_REL_TOL = 1e-4
-_CHOICES = ("A", "B", "C", "D", "E")
-_LATEX_COMMAND = re.compile(r"\\[a-zA-Z]+")
-_LIST_FORMAT = re.compile(r"(\(|\[).+(\)|\])")
-_MATRIX_BEGINS = ("\\begin{pmatrix}", "\\begin{bmatrix}")
-_MATRIX_ENDS = ("\\end{pmatrix}", "\\end{bmatrix}")
+from rlvrlab.grading.pyexpr import sympy_difference_verdict
+
+SympyCheck = Callable[[str, str], bool]  # (gold element, pred element) -> sympy says equal
+
+_TEXT_WRAPPER = re.compile(r"^\\text\{(?P<text>.+?)\}$")
+_LATEX_TO_TEXT = LatexNodes2Text()
+_UNIT_WORDS = (
+    "degree", "cm", "centimeter", "meter", "mile", "second", "minute", "hour", "day", "week", "month",
+    "year", "foot", "feet", "inch", "yard",
+)  # fmt: skip
+_UNITS = tuple(re.compile(unit + r"(es)?(s)? *(\^[0-9]+)?") for unit in _UNIT_WORDS)
+_DEGREE_SIGN = re.compile(r"\^ *\\circ")
+_THIN_SPACE = re.compile(r",\\! *")
+_MINUS_SPACE = re.compile(r"- *")
+_MIXED_NUMBER = re.compile(r"([0-9]) +([0-9])")
+_THOUSANDS = re.compile(r"(\d)(,)(\d\d\d)($|\D)")
+_PLAIN_FRACTION = re.compile(r"^-?[0-9]+.?/0*[1-9][0-9]*.?$")
+_BAD_SUBSTRINGS = ("^{", "^(")  # sympy might hang on these; the paper's grader gives up (wrong)
+_BAD_POWERS = (re.compile(r"\^[0-9]+\^"), re.compile(r"\^[0-9][0-9]+"))
+_TUPLE_CHARS = "()[]"
 
 
-def parse_digits(text: str) -> float | None:
-    """float(text) with thousands separators removed; 'x%' -> x/100; None if not a number."""
-    text = str(text).replace(",", "")
+# ---- Hendrycks MATH normalisation (`mathd`): the first, string-only comparison -------------------
+
+
+def _fix_fracs(string: str) -> str:
+    """'\\frac12' -> '\\frac{1}{2}', '\\frac1{2}' -> '\\frac{1}{2}'.
+
+    As the original: a one-character tail returns the input unchanged, an empty one raises
+    IndexError (which makes `mathd_normalize` give up and return its input).
+    """
+    head, *rest = string.split("\\frac")
+    out = head
+    for part in rest:
+        out += "\\frac"
+        if part[0] == "{":
+            out += part
+        elif len(part) < 2:
+            return string
+        elif part[1] != "{":
+            out += "{" + part[0] + "}{" + part[1] + "}" + part[2:]
+        else:
+            out += "{" + part[0] + "}" + part[1:]
+    return out
+
+
+def _fix_a_slash_b(string: str) -> str:
+    """'3/4' -> '\\frac{3}{4}' for two plain integers; anything else is returned as is."""
+    parts = string.split("/")
+    if len(parts) != 2:
+        return string
     try:
-        return float(text)
+        a, b = int(parts[0]), int(parts[1])
     except ValueError:
-        pass
-    if text.endswith("%"):
-        text = text[:-1].removesuffix("\\")
-        try:
-            return float(text) / 100
-        except ValueError:
-            return None
-    return None
+        return string
+    return f"\\frac{{{a}}}{{{b}}}" if string == f"{a}/{b}" else string
 
 
-def _close(pred: float, gold: float) -> bool:
-    return math.isclose(gold, pred, rel_tol=PAPER_REL_TOL)
+def _fix_sqrt(string: str) -> str:
+    """'\\sqrt2' -> '\\sqrt{2}' (one character); an empty tail raises IndexError, as the original."""
+    head, *rest = string.split("\\sqrt")
+    return head + "".join("\\sqrt" + p if p[0] == "{" else "\\sqrt{" + p[0] + "}" + p[1:] for p in rest)
 
 
-def numbers_equal(pred: str, gold: str) -> bool | None:
-    """None unless both are plain numbers; else equal within 1e-4 of gold, gold/100 or gold*100."""
-    p, g = parse_digits(pred), parse_digits(gold)
-    if p is None or g is None:
-        return None
-    return any(_close(p, candidate) for candidate in (g / 100, g, g * 100))
+def _hendrycks_strip(string: str) -> str:
+    for old, new in (("\n", ""), ("\\!", ""), ("\\\\", "\\"), ("tfrac", "frac"), ("dfrac", "frac")):
+        string = string.replace(old, new)
+    for old in ("\\left", "\\right", "^{\\circ}", "^\\circ", "\\$"):
+        string = string.replace(old, "")
+    if "\\text{ " in string:  # units after the number; more than one raises, as the original
+        before, _after = string.split("\\text{ ")
+        string = before
+    string = string.replace("\\%", "")  # the original's second pattern "\%" is the same string
+    string = string.replace(" .", " 0.").replace("{.", "{0.")
+    if not string:
+        return string
+    if string[0] == ".":
+        string = "0" + string
+    halves = string.split("=")
+    if len(halves) == 2 and len(halves[0]) <= 2:  # "x=5" -> "5"
+        string = halves[1]
+    string = _fix_sqrt(string).replace(" ", "")
+    string = _fix_fracs(string)
+    if string == "0.5":
+        string = "\\frac{1}{2}"
+    return _fix_a_slash_b(string)
 
 
-def _choice_letter(pred: str) -> str:
-    pred = pred.strip("\n").rstrip(".").rstrip("/").strip(" ").lstrip(":")
-    letters = re.findall(r"\b(A|B|C|D|E)\b", pred.upper())
-    return (letters[-1] if letters else pred.strip().strip(".")).rstrip(".").rstrip("/")
+@lru_cache(maxsize=65536)
+def mathd_normalize(answer: str) -> str:
+    """Hendrycks MATH `_strip_string` of the answer, after removing an enclosing `\\text{}`."""
+    answer = answer.strip()
+    match = _TEXT_WRAPPER.search(answer)
+    if match is not None:
+        answer = match.group("text").strip()
+    try:
+        return _hendrycks_strip(answer)
+    except (IndexError, ValueError):  # the original returns its input on any failure
+        return answer
 
 
-def _gold_as_pmatrix(gold: str) -> str:
-    rows = [m.strip("{}") for m in re.findall(r"\{.*,.*\}", gold.strip())]
-    return ", ".join("\\begin{pmatrix}" + r.replace(",", "\\") + "\\end{pmatrix}" for r in rows)
+# ---- PRM800K normalisation: LaTeX to plain text, for sympy -----------------------------------------
 
 
-def _without_brackets(pred: str, gold: str) -> tuple[str, str]:
-    p, g = pred, gold
-    if (p.startswith("[") and p.endswith("]") and not (g.startswith("(") and g.endswith(")"))) or (
-        p.startswith("(") and p.endswith(")") and not (g.startswith("[") and g.endswith("]"))
-    ):
-        p, g = p.strip("[]()"), g.strip("[]()")
-    for bracket in "{}()":
-        p, g = p.replace(bracket, ""), g.replace(bracket, "")
-    return p, g
-
-
-def _is_matrix(text: str) -> bool:
-    return text.startswith(_MATRIX_BEGINS) and text.endswith(_MATRIX_ENDS)
-
-
-def _matrix_rows(text: str) -> list[list[str]]:
-    body = text[len("\\begin{pmatrix}") : -len("\\end{pmatrix}")]
-    return [line.strip().split("&") for line in body.split("\\\\") if line.strip()]
-
-
-def _elementwise(pred_parts: list[str], gold_parts: list[str], symbolic: SymbolicCheck) -> bool:
-    if len(pred_parts) != len(gold_parts):
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
         return False
-    return all(paper_equal(p, g, symbolic) for p, g in zip(pred_parts, gold_parts, strict=True))
+    return True
 
 
-def _matrices_equal(pred: str, gold: str, symbolic: SymbolicCheck) -> bool:
-    pred_rows, gold_rows = _matrix_rows(pred), _matrix_rows(gold)
-    if len(pred_rows) != len(gold_rows):
+def _without_thousands_commas(expr: str) -> str:
+    """'10,080' -> '10080' but '(1,234)' keeps a tuple comma only when not followed by 3 digits."""
+    while True:
+        following = _THOUSANDS.sub(r"\1\3\4", expr)
+        if following == expr:
+            return expr
+        expr = following
+
+
+def is_integer_text(text: str) -> bool:
+    """PRM800K `_str_is_int`: parses as a float within 1e-7 of an integer."""
+    try:
+        value = float(_without_thousands_commas(text))
+        return abs(value - round(value)) <= 1e-7
+    except (ValueError, OverflowError):
         return False
-    return all(_elementwise(p, g, symbolic) for p, g in zip(pred_rows, gold_rows, strict=True))
 
 
-def _equations_equal(pred: str, gold: str, symbolic: SymbolicCheck) -> bool | None:
-    """The paper's equation rules; None when neither side is an equation it handles."""
-    if pred.count("=") == 1 and gold.count("=") == 1:
-        p = "{} - ({})".format(*(side.strip() for side in pred.split("=")))
-        g = "{} - ({})".format(*(side.strip() for side in gold.split("=")))
-        return symbolic_or_numeric(p, g, symbolic) or symbolic_or_numeric(f"-({p})", g, symbolic)
-    if pred.count("=") == 1 and len(pred.split("=")[0].strip()) <= 2 and "=" not in gold:
-        return paper_equal(pred.split("=")[1], gold, symbolic)
-    if gold.count("=") == 1 and len(gold.split("=")[0].strip()) <= 2 and "=" not in pred:
-        return paper_equal(pred, gold.split("=")[1], symbolic)
-    return None
+def _latex_to_text(expr: str) -> str:
+    expr = expr.replace("\\tfrac", "\\frac").replace("\\dfrac", "\\frac").replace("\\frac", " \\frac")
+    expr = _LATEX_TO_TEXT.latex_to_text(expr)
+    for old, new in (("√", "sqrt"), ("π", "pi"), ("∞", "inf"), ("∪", "U"), ("·", "*"), ("×", "*")):
+        expr = expr.replace(old, new)
+    return expr.strip()
 
 
-def _has_free_letters(text: str) -> bool:
-    """A Latin letter outside LaTeX commands, other than e/E (Euler's number): a variable or i."""
-    return any(c.isascii() and c.isalpha() and c not in "eE" for c in _LATEX_COMMAND.sub("", text))
+@lru_cache(maxsize=65536)
+def prm_normalize(expr: str) -> str:
+    """PRM800K `_normalize`: the string the paper's grader compares and hands to sympy."""
+    match = _TEXT_WRAPPER.search(expr)
+    if match is not None:
+        expr = match.group("text")
+    for old, new in (("\\%", "%"), ("\\$", "$"), ("$", ""), ("%", ""), (" or ", " , "), (" and ", " , ")):
+        expr = expr.replace(old, new)
+    for word, power in (("million", "*10^6"), ("billion", "*10^9"), ("trillion", "*10^12")):
+        expr = expr.replace(word, power)
+    for unit in _UNITS:
+        expr = unit.sub("", expr)
+    expr = _DEGREE_SIGN.sub("", expr)
+    if expr.startswith("{") and expr.endswith("}"):
+        expr = expr[1:-1]
+    expr = _THIN_SPACE.sub("", expr)
+    if _is_float(expr) and is_integer_text(expr):
+        expr = str(int(round(float(expr))))
+    if "\\" in expr:
+        with contextlib.suppress(Exception):  # as the original: keep the LaTeX
+            expr = _latex_to_text(expr)
+    expr = _MINUS_SPACE.sub("-", expr)
+    expr = _MIXED_NUMBER.sub(r"\1+\2", expr)  # "7 3/4" -> "7+3/4"
+    expr = expr.replace(" ", "").replace("{", "").replace("}", "").lower()
+    if is_integer_text(expr):
+        expr = str(int(float(expr.replace(",", ""))))
+    return expr
 
 
-def number_vs_structure(number_side: str, other: str) -> bool:
-    """True when sympy cannot find `number_side` (a closed-form real) equal to `other`.
+# ---- grade_answer ------------------------------------------------------------------------------------
 
-    That holds when `other` is a list/tuple/interval (has a comma, is not "1,000"), or has a free
-    variable or the imaginary unit: a real constant never simplifies to equal those.
+
+def split_tuple(expr: str) -> list[str]:
+    """Elements of a bracketed tuple/interval without nested brackets; else the whole string."""
+    expr = _without_thousands_commas(expr)
+    if not expr:
+        return []
+    inner = expr[1:-1]
+    bracketed = len(expr) > 2 and expr[0] in _TUPLE_CHARS and expr[-1] in _TUPLE_CHARS
+    if bracketed and all(char not in inner for char in _TUPLE_CHARS):
+        return [element.strip() for element in inner.split(",")]
+    return [expr]
+
+
+def sympy_allowed(expr: str) -> bool:
+    """The paper's guard: at most 2 distinct letters (besides sqrt/frac) and no risky powers."""
+    letters = {char for char in expr.replace("sqrt", "").replace("frac", "") if char.isalpha()}
+    if len(letters) > 2 or any(bad in expr for bad in _BAD_SUBSTRINGS):
+        return False
+    return not any(pattern.search(expr) for pattern in _BAD_POWERS)
+
+
+def _elements_equal(gold: str, pred: str, sympy_check: SympyCheck) -> bool:
+    if _PLAIN_FRACTION.search(gold) and _PLAIN_FRACTION.search(pred):
+        return gold == pred
+    if is_integer_text(gold) != is_integer_text(pred):
+        return False
+    if not sympy_allowed(f"({gold})-({pred})"):
+        return False
+    in_process = sympy_difference_verdict(gold, pred)
+    return in_process if in_process is not None else sympy_check(gold, pred)
+
+
+def paper_equal(pred: str, gold: str, sympy_check: SympyCheck) -> bool:
+    """The paper's verdict for `pred` (extracted, strip_string-normalised) against the raw `gold`.
+
+    `sympy_check(gold_element, pred_element)` runs the paper's sympy comparison (in the worker).
     """
-    if evaluate_number(number_side) is None or parse_digits(other) is not None:
-        return False
-    return "," in other or _has_free_letters(other)
-
-
-def symbolic_or_numeric(pred: str, gold: str, symbolic: SymbolicCheck) -> bool:
-    """Decide in-process when the verdict of the paper's sympy path is certain, else ask sympy.
-
-    Two closed-form numbers: the paper's sympy check ends in the same rel. 1e-4 test. A number
-    against a tuple or an expression with variables: sympy says "different" after ~100 ms.
-    """
-    p, g = evaluate_number(pred), evaluate_number(gold)
-    if p is not None and g is not None:
-        return _close(float(p), float(g))
-    if number_vs_structure(pred, gold) or number_vs_structure(gold, pred):
-        return False
-    if never_parsed_equal(pred, gold):
-        return False
-    by_probes = probe_verdict(pred, gold)
-    if by_probes is not None:
-        return by_probes
-    return symbolic(pred, gold)
-
-
-_LEXER_ERROR = re.compile(r"(?<!\\)\\\d")  # "3\2": latex2sympy's lexer rejects a backslash-digit
-_COMMAND = re.compile(r"\\[a-zA-Z]+")
-# Commands that never make a sympy Symbol out of raw text (unlike \text, \mathrm, \textbf).
-_MATH_COMMANDS = frozenset(
-    ("\\frac", "\\dfrac", "\\sqrt", "\\pi", "\\cdot", "\\times", "\\le", "\\leq", "\\ge")
-    + ("\\geq", "\\ne", "\\neq", "\\pm", "\\infty", "\\in", "\\left", "\\right")
-)
-_INTERVAL = re.compile(r"[(\[]([^,()\[\]]+),([^,()\[\]]+)[)\]]")
-_MEMBERSHIP = re.compile(r"[a-df-zA-DF-HJ-Z]\\in(.+)")
-
-
-def _only_math_commands(text: str) -> bool:
-    return "%" not in text and all(c in _MATH_COMMANDS for c in _COMMAND.findall(text))
-
-
-def _unparseable(text: str) -> bool:
-    """latex2sympy fails on `text` (and on it with '\\\\' collapsed): a stray backslash-digit."""
-    return _only_math_commands(text) and _LEXER_ERROR.search(text) is not None
-
-
-def _number_interval(text: str) -> bool:
-    """'[a,b]', '(a,b]', ...: latex2sympy makes an Interval of two plain numbers."""
-    match = _INTERVAL.fullmatch(text)
-    return match is not None and all(evaluate_number(end) is not None for end in match.groups())
-
-
-def _membership(text: str) -> bool:
-    """'x\\in[a,b]': latex2sympy makes Eq(x, Interval(a, b)), never an Interval or a number."""
-    match = _MEMBERSHIP.fullmatch(text)
-    return match is not None and _number_interval(match.group(1))
-
-
-def never_parsed_equal(pred: str, gold: str) -> bool:
-    """True when the worker's `paper_symbolic_equal(pred, gold)` is certainly False (texts differ).
-
-    - One side fails latex2sympy (a stray "\\2"), so the worker keeps it as a string: a string
-      has no .equals/.lhs/.shape, sympify of it fails (backslash), and the other side (math
-      commands only, so no Symbol named by raw text) never prints as the same string.
-    - An Interval of numbers against "x\\in[...]" (Eq(x, Interval)): a Set has no .equals, the
-      two are not ==, neither side evaluates to a float, neither has a shape.
-    """
-    if pred == gold:
-        return False
-    if (_unparseable(pred) or _unparseable(gold)) and _only_math_commands(pred) and _only_math_commands(gold):
+    if mathd_normalize(gold) == mathd_normalize(pred):
         return True
-    return (_number_interval(pred) and _membership(gold)) or (_membership(pred) and _number_interval(gold))
-
-
-def _split_top_level_commas(text: str) -> list[str]:
-    """The same split as the worker's `_paper_parse` (a comma list becomes an ordered Tuple)."""
-    parts, depth, start = [], 0, 0
-    for position, char in enumerate(text):
-        depth += char in "([{"
-        depth -= char in ")]}"
-        if char == "," and depth == 0:
-            parts.append(text[start:position])
-            start = position + 1
-    return [*parts, text[start:]]
-
-
-_NUMBER_SUBSCRIPT = re.compile(r"(\d)_(?:\d|\{\d+\})")  # latex2sympy reads "2516_8" as 2516
-
-
-# "\\textbf{(E)}", "\\text{B}": latex2sympy reads the letter's Symbol, as it reads "(E)" ("E" is the
-# symbol e, other capitals lower-cased); not I (the imaginary unit when bare).
-_WRAPPED_CAPITAL = re.compile(r"\\(?:textbf|mathbf|text)\{\(?([A-HJ-Z])\)?\}")
-
-
-def _probes(text: str) -> list[Probe] | None:
-    wrapped = _WRAPPED_CAPITAL.fullmatch(text)
-    if wrapped:
-        text = f"({wrapped.group(1)})"
-    parts = _split_top_level_commas(_NUMBER_SUBSCRIPT.sub(r"\1", text))
-    probes = [probe(part, shorthand=True) for part in parts]
-    return None if any(p is None for p in probes) else probes  # type: ignore[return-value]
-
-
-def _probe_lists_differ(pred: list[Probe], gold: list[Probe]) -> bool:
-    if len(pred) != len(gold):
-        return True  # sympy: a Tuple never equals a number or a Tuple of another length
-    return any(
-        clearly_different(a, b)
-        for p, g in zip(pred, gold, strict=True)
-        for a, b in zip(p.values, g.values, strict=True)
-    )
-
-
-def probe_verdict(pred: str, gold: str) -> bool | None:
-    """The paper's sympy verdict when it is certain without sympy, else None.
-
-    Both sides are evaluated with their letters bound to a few rational points (numeric.probe),
-    in a grammar whose reading matches latex2sympy's. Clearly different values at any point mean
-    simplify(a - b) != 0 and no equation/numeric/matrix rule applies (no '=', no free-symbol-free
-    number: those were decided before), so sympy says "different". Exactly equal values at every
-    point of two rational expressions in letters (no sqrt, pi or shorthand) mean equal rational
-    functions, which sympy's simplify reduces to 0. An empty side never parses, so it is False.
-    Shorthand ("\\frac{270}7") makes latex2sympy fail, so such a side is only used to reject.
-    """
-    if not pred.strip() or not gold.strip():
+    gold_norm, pred_norm = prm_normalize(gold), prm_normalize(pred)
+    if gold_norm == pred_norm:
+        return True
+    if not pred_norm:
         return False
-    pred_probes, gold_probes = _probes(pred), _probes(gold)
-    if pred_probes is None or gold_probes is None:
-        return None
-    if _probe_lists_differ(pred_probes, gold_probes):
+    gold_elements, pred_elements = split_tuple(gold_norm), split_tuple(pred_norm)
+    if len(gold_elements) > 1 and (gold_norm[0] != pred_norm[0] or gold_norm[-1] != pred_norm[-1]):
         return False
-    if len(pred_probes) == 1 and all(
-        p.exact and p.has_letters and not p.shorthand for p in (*pred_probes, *gold_probes)
-    ):
-        return True
-    return None
-
-
-def paper_equal(pred: str, gold: str, symbolic: SymbolicCheck) -> bool:
-    """The paper's verdict for normalised `pred` against normalised `gold`."""
-    if not pred.strip():
-        return False  # e.g. "\\text{east}" normalises to "" (unit word); the paper grades it wrong
-    if pred.strip().lower() == gold.strip().lower():
-        return True
-    if gold in _CHOICES and _choice_letter(pred) == gold:
-        return True
-    if numbers_equal(pred, gold):
-        return True
-    if not pred:
+    if len(gold_elements) != len(pred_elements):
         return False
-    gold, pred = gold.strip(), pred.strip()
-    if "pmatrix" in pred and "pmatrix" not in gold:
-        gold = _gold_as_pmatrix(gold)
-    bare_pred, bare_gold = _without_brackets(pred, gold)
-    if bare_pred.lower() == bare_gold.lower():
-        return True
-    if _LIST_FORMAT.match(pred) and _LIST_FORMAT.match(gold):
-        return _elementwise(pred[1:-1].split(","), gold[1:-1].split(","), symbolic)
-    if _is_matrix(pred) and _is_matrix(gold):
-        return _matrices_equal(pred, gold, symbolic)
-    by_equation = _equations_equal(pred, gold, symbolic)
-    if by_equation is not None:
-        return by_equation
-    return symbolic_or_numeric(pred, gold, symbolic)
+    return all(_elements_equal(g, p, sympy_check) for g, p in zip(gold_elements, pred_elements, strict=True))

@@ -1,58 +1,29 @@
 """The slow comparisons, run only inside the killable worker (see worker.py).
 
 Everything here may hang (sympy simplify, huge powers); the parent enforces the time limit.
-Departures from the paper's grader, on purpose:
-- LaTeX is parsed with latex2sympy2_extended only. The paper's grader first tried sympy's
-  `parse_latex` (needs antlr4 4.11, which conflicts with the version math-verify needs) and
-  `parse_expr` (which `eval`s model output; rewards never execute model output).
+`paper_sympy_equal` is the paper grader's sympy step; `robust_equal` is Math-Verify minus its
+rounding false positives.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable
 from typing import Any
 
 import sympy
-from latex2sympy2_extended import latex2sympy
+from sympy.parsing.sympy_parser import (
+    implicit_multiplication_application,
+    parse_expr,
+    standard_transformations,
+)
 
 logger = logging.getLogger(__name__)
 
-NUMERIC_REL_TOL_PAPER = 1e-4  # the paper's `numeric_equal` tolerance
 NUMERIC_REL_TOL_ROBUST = 1e-12  # robust mode: only rounding noise of a 60-digit evaluation
 _HIGH_PRECISION_DIGITS = 60
-
-
-def _split_top_level_commas(text: str) -> list[str]:
-    parts, depth, current = [], 0, []
-    for char in text:
-        depth += char in "([{"
-        depth -= char in ")]}"
-        if char == "," and depth == 0:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    return [*parts, "".join(current)]
-
-
-def _paper_parse(text: str) -> Any:
-    """latex2sympy of the text (with '\\\\' collapsed first, as the paper tries); the text if both fail.
-
-    A top-level comma list becomes an ordered Tuple: the paper's parser (sympy `parse_expr`) read
-    "1,-2" as a tuple, so "-2,1" is a different answer; latex2sympy alone would build a set.
-    """
-    parts = _split_top_level_commas(text)
-    if len(parts) > 1:
-        parsed = [_paper_parse(part) for part in parts]
-        return sympy.Tuple(*parsed) if all(isinstance(p, sympy.Basic) for p in parsed) else text
-    for candidate in (text.replace("\\\\", "\\"), text):
-        try:
-            return latex2sympy(candidate)
-        except Exception:
-            continue
-    return text
+# The paper's parser settings: sympy's standard transformations plus implicit multiplication ("2x").
+_PAPER_TRANSFORMATIONS = (*standard_transformations, implicit_multiplication_application)
 
 
 def _try(check: Callable[[], Any]) -> bool:
@@ -62,23 +33,14 @@ def _try(check: Callable[[], Any]) -> bool:
         return False
 
 
-def paper_symbolic_equal(pred: str, gold: str) -> bool:
-    """The paper's `symbolic_equal`: string/structural, simplify(a-b)==0, equations, numeric, matrices."""
-    a, b = _paper_parse(pred), _paper_parse(gold)
-    if _try(lambda: str(a) == str(b) or a == b):
-        return True
-    if _try(lambda: a.equals(b) or sympy.simplify(a - b) == 0):
-        return True
-    if _try(lambda: abs(a.lhs - a.rhs).equals(abs(b.lhs - b.rhs))):
-        return True
-    if _try(lambda: math.isclose(float(sympy.N(b)), float(sympy.N(a)), rel_tol=NUMERIC_REL_TOL_PAPER)):
-        return True
-    return _try(
-        lambda: (
-            a.shape == b.shape
-            and a.applyfunc(lambda x: round(x, 3)).equals(b.applyfunc(lambda x: round(x, 3)))
-        )
-    )
+def paper_sympy_equal(gold: str, pred: str) -> bool:
+    """The paper's `are_equal_under_sympy` on two PRM800K-normalised elements (see paper.py).
+
+    `parse_expr` evaluates Python syntax: as in the paper, it only sees text that passed the paper's
+    guard (at most 2 distinct letters, no risky powers), and here it runs in the killable worker.
+    """
+    expr = f"({gold})-({pred})".replace("^", "**")
+    return _try(lambda: sympy.simplify(parse_expr(expr, transformations=_PAPER_TRANSFORMATIONS)) == 0)
 
 
 def _math_verify_parse(text: str) -> list:
@@ -147,13 +109,18 @@ _WARM_UP_PAIRS = (
 )
 
 
+_WARM_UP_PAPER_PAIRS = (("x^2+2x+1", "(x+1)^2"), ("3sqrt(2)/4", "1.06"), ("pi/2", "2pi"))
+
+
 def warm_up() -> None:
     """Exercise latex2sympy, simplify, equals and evalf once (see `_WARM_UP_PAIRS`)."""
     for pred, gold in _WARM_UP_PAIRS:
-        _try(lambda pred=pred, gold=gold: paper_symbolic_equal(pred, gold))
+        _try(lambda pred=pred, gold=gold: robust_equal(gold, pred))
+    for gold, pred in _WARM_UP_PAPER_PAIRS:
+        paper_sympy_equal(gold, pred)
 
 
 WORKER_FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "paper_symbolic_equal": paper_symbolic_equal,
+    "paper_sympy_equal": paper_sympy_equal,
     "robust_equal": robust_equal,
 }

@@ -339,16 +339,18 @@ def _robust_verdict(pred: str, gold: str, deadline: float) -> Verdict:
 
 
 def _paper_verdict(pred: str, gold: str, deadline: float) -> Verdict:
-    def symbolic(p: str, g: str) -> bool:
-        return bool(_worker_check("paper_symbolic_equal", deadline, p, g))
+    def sympy_check(gold_element: str, pred_element: str) -> bool:
+        return bool(_worker_check("paper_sympy_equal", deadline, gold_element, pred_element))
 
-    correct = paper_equal(pred, gold, symbolic)
+    correct = paper_equal(pred, gold, sympy_check)
     return Verdict(correct, "paper equivalent" if correct else "paper not equivalent")
 
 
 def _normalized_pair(gold: str, pred: str, mode: str) -> tuple[str, str]:
+    """(pred, gold) as the mode's grader receives them. Paper: the paper's extractor ends with
+    `strip_string` of the prediction; its grader normalises the raw gold itself."""
     if mode == "paper":
-        return strip_string(pred), strip_string(gold)
+        return strip_string(pred), gold.strip()
     return light_normalize(pred), light_normalize(gold)
 
 

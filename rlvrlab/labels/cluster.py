@@ -53,8 +53,8 @@ class Grader:
     on the grader's lossless `light_normalize` (the paper's normaliser deletes unit words, turning
     "c+b" into "+b") and on exact values of plain numbers, which the robust grader also compares
     exactly, so two different exact numbers are known to differ without a call. `paper` keys on
-    `normalize_answer` and exact values too, but still asks the grader about two different numbers
-    (the paper's grader calls numbers within a relative 1e-4 equal). `cache`: a `VerdictCache`, or
+    `normalize_answer` only: the paper's grader keeps some equal values apart ("\\frac{2}{4}" is not
+    "\\frac{1}{2}": two plain fractions must be equal strings). `cache`: a `VerdictCache`, or
     None for the grading module's shared one; `use_cache=False` grades every pair afresh."""
 
     mode: Literal["paper", "robust"] = "robust"
@@ -87,7 +87,9 @@ def canonical_key(answer: str, mode: str = "robust") -> CanonicalKey:
     from rlvrlab.grading import normalize_answer
     from rlvrlab.grading.verify import light_normalize
 
-    normalized = light_normalize(answer) if mode == "robust" else normalize_answer(answer)
+    if mode != "robust":
+        return ("str", normalize_answer(answer))
+    normalized = light_normalize(answer)
     value = exact_number(normalized)
     if value is not None:
         return ("num", f"{value.numerator}/{value.denominator}")
