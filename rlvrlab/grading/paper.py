@@ -25,6 +25,7 @@ from functools import lru_cache
 
 from pylatexenc.latex2text import LatexNodes2Text
 
+from rlvrlab.grading.normalize import fix_fracs
 from rlvrlab.grading.pyexpr import sympy_difference_verdict
 
 SympyCheck = Callable[[str, str], bool]  # (gold element, pred element) -> sympy says equal
@@ -51,24 +52,15 @@ _TUPLE_CHARS = "()[]"
 
 
 def _fix_fracs(string: str) -> str:
-    """'\\frac12' -> '\\frac{1}{2}', '\\frac1{2}' -> '\\frac{1}{2}'.
-
-    As the original: a one-character tail returns the input unchanged, an empty one raises
-    IndexError (which makes `mathd_normalize` give up and return its input).
-    """
-    head, *rest = string.split("\\frac")
-    out = head
-    for part in rest:
-        out += "\\frac"
-        if part[0] == "{":
-            out += part
-        elif len(part) < 2:
-            return string
-        elif part[1] != "{":
-            out += "{" + part[0] + "}{" + part[1] + "}" + part[2:]
-        else:
-            out += "{" + part[0] + "}" + part[1:]
-    return out
+    """`normalize.fix_fracs`, plus the original's quirk: a "\\frac" with nothing after it raises
+    IndexError (so `mathd_normalize` returns its input), unless a one-character tail before it ended
+    the rewrite first (then the input comes back unchanged, as from `fix_fracs`)."""
+    for tail in string.split("\\frac")[1:]:
+        if not tail:
+            raise IndexError("\\frac with nothing after it")
+        if len(tail) == 1 and tail != "{":
+            break
+    return fix_fracs(string)
 
 
 def _fix_a_slash_b(string: str) -> str:
