@@ -126,7 +126,7 @@ def _strict_naive(text: str) -> bool:
 
 def _naive_eval(path: Path, n_boot: int) -> dict:
     """Per-row loop: {problem: [correct, code, strict, boxed]} then per-problem means in Python."""
-    from rlvrlab.evaluate.metrics import bootstrap_ci
+    from rlvrlab.stats import bootstrap_ci
 
     problems: dict[str, list[list[bool]]] = {}
     with open(path / "samples.jsonl") as handle:
@@ -153,7 +153,7 @@ def _naive_eval(path: Path, n_boot: int) -> dict:
 
 
 def naive(a: Path, b: Path, n_boot: int) -> dict:
-    from rlvrlab.evaluate.metrics import paired_bootstrap_ci
+    from rlvrlab.stats import paired_bootstrap_ci
 
     ea, eb = _naive_eval(a, n_boot), _naive_eval(b, n_boot)
     table: dict[str, list[float]] = {}

@@ -291,11 +291,9 @@ def _eval_summary(folder: Path) -> dict[str, Any]:
 
 
 def summarise_findings(out: Path, plan: DemoPlan) -> dict[str, Any]:
-    """Per (family, cell): base and final accuracy / code rate, mean over seeds, and the accuracy change
-    with a paired bootstrap 95% interval over problems (pooled over seeds: each seed's change is a paired
-    comparison on the same problems)."""
-    from rlvrlab.evaluate.compare import compare_runs
-
+    """Per (family, cell): base and final accuracy / code rate, mean over seeds, and the accuracy and
+    code-rate changes pooled over seeds and problems (`rlvrlab.stats.pooled_change`: each seed's final
+    eval is paired with that seed's base eval on the same problems)."""
     table: list[dict[str, Any]] = []
     for family in plan.families:
         for cell in plan.cells:
@@ -303,12 +301,8 @@ def summarise_findings(out: Path, plan: DemoPlan) -> dict[str, Any]:
             for seed in plan.seeds:
                 base = out / "base" / f"{family}-seed{seed}"
                 final = out / "runs" / f"{family}--{cell}--seed{seed}" / "eval"
-                if not (final / "summary.json").exists():
-                    continue
-                cmp = compare_runs(base, final, seed=seed)["sim500"]
-                per_seed.append(
-                    {**cmp, "seed": seed, "base": _eval_summary(base), "final": _eval_summary(final)}
-                )
+                if (final / "summary.json").exists():
+                    per_seed.append({"seed": seed, "base": base, "final": final})
             if per_seed:
                 table.append(_cell_row(family, cell, per_seed))
     return {"plan": _plan_dict(plan), "cells": table, "answers": answer_questions(table)}
@@ -318,27 +312,52 @@ def _mean(values: list[float]) -> float:
     return sum(values) / len(values)
 
 
+def _per_problem(folder: Path, key: str) -> dict[str, float]:
+    """{problem_id: mean of a per-sample flag} from an eval folder's samples.jsonl."""
+    from rlvrlab.data import read_jsonl
+    from rlvrlab.evaluate.metrics import group_by_problem
+
+    groups = group_by_problem(read_jsonl(folder / "samples.jsonl"))
+    return {pid: _mean([float(bool(r.get(key))) for r in rows]) for pid, rows in groups.items()}
+
+
+def paired_changes(pairs: list[tuple[Path, Path]], key: str = "correct") -> list[list[float]]:
+    """(seeds x problems) per-problem changes final - base of a per-sample flag, on the problems every
+    eval covers, in one order (the table `rlvrlab.stats.pooled_change` takes)."""
+    tables = [(_per_problem(base, key), _per_problem(final, key)) for base, final in pairs]
+    shared = sorted(set.intersection(*(set(b) & set(f) for b, f in tables)))
+    if not shared:
+        raise ValueError(f"no problem is shared by all of {[str(f) for _, f in pairs]} and their bases")
+    return [[f[pid] - b[pid] for pid in shared] for b, f in tables]
+
+
 def _cell_row(family: str, cell: str, per_seed: list[dict[str, Any]]) -> dict[str, Any]:
-    def seed_mean(where: str, key: str) -> float | None:
-        values = [s[where][key] for s in per_seed if s[where].get(key) is not None]
+    from rlvrlab.stats import pooled_change
+
+    pairs = [(s["base"], s["final"]) for s in per_seed]
+    summaries = [(_eval_summary(s["base"]), _eval_summary(s["final"])) for s in per_seed]
+
+    def seed_mean(where: int, key: str) -> float | None:
+        values = [s[where][key] for s in summaries if s[where].get(key) is not None]
         return _mean(values) if values else None
 
+    accuracy = pooled_change(paired_changes(pairs, "correct"))
+    code = pooled_change(paired_changes(pairs, "uses_code"))
     return {
         "family": family,
         "cell": cell,
         "seeds": [s["seed"] for s in per_seed],
-        "accuracy_base": seed_mean("base", "accuracy"),
-        "accuracy_final": seed_mean("final", "accuracy"),
-        "accuracy_diff": _mean([s["diff"] for s in per_seed]),
-        "accuracy_diff_ci95": [
-            _mean([s["diff_ci95"][0] for s in per_seed]),
-            _mean([s["diff_ci95"][1] for s in per_seed]),
-        ],
-        "accuracy_diff_per_seed": [s["diff"] for s in per_seed],
-        "code_rate_base": seed_mean("base", "code_rate"),
-        "code_rate_final": seed_mean("final", "code_rate"),
-        "accuracy_with_code_final": seed_mean("final", "accuracy_with_code"),
-        "accuracy_without_code_final": seed_mean("final", "accuracy_without_code"),
+        "accuracy_base": seed_mean(0, "accuracy"),
+        "accuracy_final": seed_mean(1, "accuracy"),
+        "accuracy_diff": accuracy.mean,
+        "accuracy_diff_ci95": accuracy.ci95,
+        "accuracy_diff_per_seed": list(accuracy.per_seed),
+        "code_rate_base": seed_mean(0, "code_rate"),
+        "code_rate_final": seed_mean(1, "code_rate"),
+        "code_rate_diff": code.mean,
+        "code_rate_diff_ci95": code.ci95,
+        "accuracy_with_code_final": seed_mean(1, "accuracy_with_code"),
+        "accuracy_without_code_final": seed_mean(1, "accuracy_without_code"),
     }
 
 

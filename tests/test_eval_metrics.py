@@ -8,8 +8,9 @@ import math
 import numpy as np
 import pytest
 
-from rlvrlab.evaluate.metrics import avg_at_k, bootstrap_ci, paired_bootstrap_ci, pass_at_k, summarize
+from rlvrlab.evaluate.metrics import avg_at_k, pass_at_k, summarize
 from rlvrlab.evaluate.protocol import PAPER_PROTOCOLS, BenchmarkProtocol, parse_overrides, resolve_protocol
+from rlvrlab.stats import bootstrap_ci, paired_bootstrap_ci
 
 
 @pytest.mark.parametrize(

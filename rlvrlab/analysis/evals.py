@@ -9,7 +9,7 @@ Choices, stated once:
 - Accuracy is avg@k: the mean over problems of each problem's fraction of correct samples. "Accuracy
   with code" is the same mean restricted to each problem's code samples (over problems that have any);
   with one sample per problem (MATH-500 greedy) these are exactly the paper's sample-level rates.
-- Intervals are `rlvrlab.evaluate.metrics.bootstrap_ci` over those per-problem values (problems are
+- Intervals are `rlvrlab.stats.bootstrap_ci` over those per-problem values (problems are
   the sampled unit).
 - Transitions: a problem's mode in an eval is Code when a strict majority of its samples use code
   (ties count as Lang; with one sample this is that sample's mode). Correct counts inside a subset are
@@ -145,7 +145,7 @@ def _subset_accuracy(
 ) -> dict[str, Any]:
     """avg@k over the samples in `mask`: per-problem accuracy among them, averaged over problems that have
     any. `n_boot=0` skips the interval (ci95 None)."""
-    from rlvrlab.evaluate.metrics import bootstrap_ci
+    from rlvrlab.stats import bootstrap_ci
 
     counts = np.bincount(inverse[mask], minlength=n_problems)
     hits = np.bincount(inverse[mask & ev.correct], minlength=n_problems)
@@ -214,7 +214,7 @@ def transitions(
 ) -> dict[str, Any]:
     """The Code->Code / Code->Lang / Lang->Code / Lang->Lang table between two evals of one benchmark,
     with per-subset accuracy before -> after and partial contributions of the overall change."""
-    from rlvrlab.evaluate.metrics import paired_bootstrap_ci
+    from rlvrlab.stats import paired_bootstrap_ci
 
     if before.benchmark != after.benchmark:
         raise ValueError(f"transitions: different benchmarks ({before.benchmark!r} vs {after.benchmark!r})")

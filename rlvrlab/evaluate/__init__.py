@@ -4,7 +4,7 @@
 - `quick_eval(model, tokenizer, benchmark, limit=...)`: in-memory evaluation the trainer calls.
 - `grade_generations(file, benchmark, out)`: grade completions produced elsewhere.
 - `compare_runs(dir_a, dir_b)`: paired-bootstrap differences between two runs.
-- `metrics`: avg@k, unbiased pass@k, bootstrap intervals, computed from sample rows.
+- `metrics`: avg@k, unbiased pass@k, code and truncation rates, computed from sample rows.
 Output schemas are documented in `rlvrlab.evaluate.run`.
 
 Names are imported lazily: `rlvrlab.evaluate.metrics` (used by analysis) must not pull in torch.
@@ -20,8 +20,6 @@ _EXPORTS = {
     "grade_generations": "generations",
     "load_generations": "generations",
     "avg_at_k": "metrics",
-    "bootstrap_ci": "metrics",
-    "paired_bootstrap_ci": "metrics",
     "pass_at_k": "metrics",
     "summarize": "metrics",
     "PAPER_PROTOCOLS": "protocol",

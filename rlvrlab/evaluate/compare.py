@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from rlvrlab.data import read_jsonl
-from rlvrlab.evaluate.metrics import paired_bootstrap_ci, per_problem_accuracy
+from rlvrlab.evaluate.metrics import per_problem_accuracy
 from rlvrlab.evaluate.run import SAMPLES_FILE
+from rlvrlab.stats import paired_bootstrap_ci
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Metrics over graded samples: avg@k, unbiased pass@k, bootstrap intervals, code and truncation rates.
+"""Metrics over graded samples: avg@k, unbiased pass@k, code and truncation rates (intervals: rlvrlab.stats).
 
 Everything here works on plain rows (dicts with at least `problem_id`, `correct`; optionally
 `uses_code`, `timed_out`, `finish_reason`, `n_tokens`), i.e. on `samples.jsonl` as written by
@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
+
+from rlvrlab.stats import bootstrap_ci
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
@@ -48,42 +50,6 @@ def avg_at_k(rows: Iterable[dict[str, Any]]) -> float:
     has the same number of samples, as in the paper's avg@8)."""
     acc = per_problem_accuracy(rows)
     return float(np.mean(list(acc.values()))) if acc else float("nan")
-
-
-def bootstrap_ci(
-    per_problem_values: Sequence[float], n_boot: int = 2000, seed: int = 0, level: float = 0.95
-) -> tuple[float, float]:
-    """Percentile bootstrap interval of the mean, resampling problems with replacement.
-
-    A resample's mean depends only on how often each distinct value is drawn, so the draw is one
-    multinomial over the distinct values (per-problem accuracies take few: 0, 1/8, ..., 1): the same
-    distribution as indexing n problems n_boot times, without the n_boot x n index matrix."""
-    values = np.asarray(per_problem_values, dtype=float)
-    if values.size == 0:
-        return (float("nan"), float("nan"))
-    distinct, counts = np.unique(values, return_counts=True)
-    rng = np.random.default_rng(seed)
-    draws = rng.multinomial(values.size, counts / values.size, size=n_boot)
-    means = draws @ distinct / values.size
-    tail = (1 - level) / 2 * 100
-    return (float(np.percentile(means, tail)), float(np.percentile(means, 100 - tail)))
-
-
-def paired_bootstrap_ci(
-    values_a: Sequence[float],
-    values_b: Sequence[float],
-    n_boot: int = 2000,
-    seed: int = 0,
-    level: float = 0.95,
-) -> tuple[float, float, float]:
-    """(mean(b - a), low, high): bootstrap of the per-problem difference, resampling problems jointly so
-    the pairing (same problem in both runs) removes problem difficulty from the noise."""
-    a, b = np.asarray(values_a, dtype=float), np.asarray(values_b, dtype=float)
-    if a.shape != b.shape:
-        raise ValueError(f"paired_bootstrap_ci: runs cover different problems ({a.size} vs {b.size} values)")
-    diff = b - a
-    low, high = bootstrap_ci(diff, n_boot=n_boot, seed=seed, level=level)
-    return (float(diff.mean()) if diff.size else float("nan"), low, high)
 
 
 def _rate(flags: list[bool]) -> float | None:
