@@ -266,6 +266,61 @@ def sim_info(
         console.print(format_priors(name, model_priors(name, n=n, seed=seed)), highlight=False)
 
 
+@sim_app.command("mechanism")
+def sim_mechanism(
+    clip: Annotated[str | None, typer.Option(help="on | off")] = None,
+    updates_per_rollout: Annotated[int | None, typer.Option(help="optimizer steps per rollout")] = None,
+    epsilon_high: Annotated[float | None, typer.Option(help="upper clip range")] = None,
+    epsilon_low: Annotated[float | None, typer.Option(help="lower clip range")] = None,
+    p_start: Annotated[float | None, typer.Option(help="starting p(code) of a two-mode policy")] = None,
+    reward: Annotated[str | None, typer.Option(help="random:G | ground_truth | format")] = None,
+    lr: Annotated[float | None, typer.Option(help="step size on the mode logits")] = None,
+    optimizer: Annotated[str | None, typer.Option(help="adam | sgd")] = None,
+    prompts: Annotated[int | None, typer.Option(help="prompts per rollout")] = None,
+    group_size: Annotated[int | None, typer.Option(help="samples per prompt")] = None,
+    seeds: Annotated[int, typer.Option(help="independent runs per arm")] = 100,
+    rollouts: Annotated[int, typer.Option(help="rollouts per run")] = 50,
+    out: Annotated[Path | None, typer.Option(help="write mechanism.json + mechanism.png here")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object per arm")] = False,
+) -> None:
+    """The clipping bias on a bandit of reasoning modes (the paper's GRPO objective, pure torch). With no
+    arm flags it runs the default sweep (clipping ablations, eps asymmetry, priors, step sizes)."""
+    from rlvrlab.sim.mechanism import arms_from_flags, format_table, run_sweep, write_outputs
+
+    flags = dict(
+        clip=clip,
+        updates_per_rollout=updates_per_rollout,
+        eps_high=epsilon_high,
+        eps_low=epsilon_low,
+        p_start=p_start,
+        reward=reward,
+        lr=lr,
+        optimizer=optimizer,
+        prompts=prompts,
+        group_size=group_size,
+    )
+    try:
+        arms = arms_from_flags(flags, seeds=seeds, rollouts=rollouts)
+    except ValueError as err:
+        fail(str(err))
+    results = run_sweep(arms)
+    if out is not None:
+        write_outputs(results, out)
+    if as_json:
+        import json
+
+        typer.echo(json.dumps([_mechanism_row(r.summary()) for r in results], indent=2))
+    else:
+        console.print(format_table(results), highlight=False)
+        if out is not None:
+            console.print(f"wrote {out / 'mechanism.json'} and {out / 'mechanism.png'}")
+
+
+def _mechanism_row(summary: dict) -> dict:
+    """--json: the per-arm summary without the long per-rollout trajectories."""
+    return {k: v for k, v in summary.items() if k not in ("p_mode", "expected_accuracy")}
+
+
 data_app = typer.Typer(help="Inspect data sets: shipped names, local files or hub ids.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 

@@ -2,6 +2,7 @@
 
 - `bootstrap_ci`: percentile bootstrap of a mean over problems (one eval: accuracy, code rate).
 - `paired_bootstrap_ci`: the same for a per-problem difference between two evals of the same problems.
+- `proportion_ci`: Wilson interval of a share (e.g. of seeds that end on the majority mode).
 - `pooled_change`: the change pooled over training seeds AND problems (a multi-seed experiment). This is
   the one interval FINDINGS.md, the report and the README give for "accuracy change, n seeds".
 
@@ -132,3 +133,16 @@ def _variance_terms(d: np.ndarray) -> list[tuple[float, float]]:
     if problem_on:
         terms.append((ms_problem / cells, n_problems - 1))
     return [(value, dof) for value, dof in terms if value != 0]
+
+
+def proportion_ci(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a proportion (sensible at 0/n and n/n, unlike the normal interval)."""
+    from scipy.stats import norm
+
+    if n <= 0:
+        return (float("nan"), float("nan"))
+    z = float(norm.ppf(0.5 + level / 2))
+    phat = successes / n
+    centre = (phat + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(phat * (1 - phat) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (float(max(0.0, centre - half)), float(min(1.0, centre + half)))
