@@ -50,7 +50,8 @@ def demo(
     evaluate, and write a report plus FINDINGS.md. Re-running the same command resumes."""
     import time
 
-    from rlvrlab.demo import findings_markdown, plan_for, run_demo
+    from rlvrlab.demo import plan_for, run_demo
+    from rlvrlab.demo_findings import findings_markdown
 
     if quick and full:
         fail("choose one of --quick and --full")

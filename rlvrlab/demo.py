@@ -23,16 +23,21 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
+EVAL_MAX_TOKENS = 112
+"""new tokens for evals and rollouts: the longest organism solution (code, negative values) is ~100"""
+
 
 @dataclass(frozen=True)
 class Cell:
     """One reward condition. `data` "labels:majority" / "labels:incorrect" trains on the family's own
-    majority-vote label set (all problems / only those whose majority label is wrong)."""
+    majority-vote label set (all problems / only those whose majority label is wrong); `train` holds
+    TrainConfig overrides (the paper's clipping ablations change the rollout shape, not the reward)."""
 
     name: str
     reward: str
     clip: str = "on"
     data: str = "sim-train"
+    train: tuple[tuple[str, Any], ...] = ()
 
 
 CELLS: dict[str, Cell] = {
@@ -43,28 +48,44 @@ CELLS: dict[str, Cell] = {
         Cell("incorrect", "label", data="labels:incorrect"),
         Cell("format", "format"),
         Cell("random", "random:0.5"),
+        # the paper's three clipping ablations of the random reward
         Cell("random_noclip", "random:0.5", clip="off"),
+        Cell("random_onpolicy", "random:0.5", train=(("updates_per_rollout", 1),)),
+        Cell(
+            "random_8x16_onpolicy",
+            "random:0.5",
+            train=(("prompts_per_rollout", 8), ("group_size", 16), ("updates_per_rollout", 1)),
+        ),
         Cell("python", "python"),
         Cell("format_no_python", "format&!python"),
     )
 }
+ALL_CELLS = tuple(CELLS)
+ABLATIONS = ("random_noclip", "random_onpolicy", "random_8x16_onpolicy")
+LLAMA_CELLS = tuple(c for c in ALL_CELLS if c not in ABLATIONS)
+"""sim-llama never codes and has no random-reward gain to ablate: the ablations run on sim-qwen-math only"""
 
 
 @dataclass(frozen=True)
 class DemoPlan:
     """What a demo mode runs. `train` holds TrainConfig overrides on top of the cpu-small preset (the
-    organism's tuned learning rate, rollout shape, lengths); see docs/sim-experiments.md for how they
-    were chosen."""
+    organism's recipe: learning rate, optimizer, rollout shape, lengths); docs/sim-experiments.md shows
+    how they were chosen. `cells` maps each family to the cells it runs."""
 
-    families: tuple[str, ...]
-    cells: tuple[str, ...]
+    cells: dict[str, tuple[str, ...]]
     seeds: tuple[int, ...]
     steps: int
     eval_limit: int
     eval_samples: int
     label_problems: int
     label_samples: int
+    mechanism_seeds: int = 100
+    mechanism_rollouts: int = 50
     train: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def families(self) -> tuple[str, ...]:
+        return tuple(self.cells)
 
 
 ORGANISM_TRAIN: dict[str, Any] = {
@@ -73,48 +94,53 @@ ORGANISM_TRAIN: dict[str, Any] = {
     "prompts_per_rollout": 8,
     "updates_per_rollout": 4,
     "micro_batch_size": 16,
-    "learning_rate": 3e-5,  # docs/sim-experiments.md: 1e-3 collapses the organism, 1e-4 erodes its skill
-    "max_completion_length": 128,  # a code solution is ~112 characters (tokens) + EOS
+    # docs/sim-experiments.md (2026-12-01): at Adam's default eps (1e-8) zero-mean reward noise is scaled
+    # up to full-size steps on every parameter and erodes the organism's arithmetic; with eps 1e-2 (above
+    # the organism's ~1e-4 per-parameter gradients) Adam acts as SGD with momentum, so confident skill
+    # tokens (tiny gradients) barely move while the reasoning-mode choice can
+    "learning_rate": 2e-3,
+    "adam_epsilon": 1e-2,
+    "max_completion_length": EVAL_MAX_TOKENS,
     "save_every": 0,
     "log_completions_every": 1,
     "eval_benchmark": "sim500",  # in-training eval (greedy) on the first eval_limit sim500 problems
     "eval_limit": 32,
-    "eval_max_new_tokens": 128,
+    "eval_max_new_tokens": EVAL_MAX_TOKENS,
 }
-EVAL_MAX_TOKENS = 128
-ALL_CELLS = tuple(CELLS)
 
 PLANS: dict[str, DemoPlan] = {
     "quick": DemoPlan(
-        families=("sim-qwen-math", "sim-llama"),
-        cells=("ground_truth", "random", "random_noclip"),
+        cells={
+            "sim-qwen-math": ("ground_truth", "random", "random_noclip"),
+            "sim-llama": ("ground_truth", "random"),
+        },
         seeds=(1,),
-        steps=4,
+        steps=6,
         eval_limit=64,
         eval_samples=2,
         label_problems=0,
         label_samples=0,
+        mechanism_seeds=40,
+        mechanism_rollouts=30,
         train=ORGANISM_TRAIN,
     ),
     "default": DemoPlan(
-        families=("sim-qwen-math", "sim-llama"),
-        cells=ALL_CELLS,
+        cells={"sim-qwen-math": ALL_CELLS, "sim-llama": LLAMA_CELLS},
         seeds=(1,),
-        steps=12,
+        steps=20,
         eval_limit=128,
         eval_samples=2,
-        label_problems=256,  # sim-qwen-math's majority vote is right on ~95%: the incorrect set needs many
+        label_problems=128,
         label_samples=8,
         train=ORGANISM_TRAIN,
     ),
     "full": DemoPlan(
-        families=("sim-qwen-math", "sim-llama"),
-        cells=ALL_CELLS,
+        cells={"sim-qwen-math": ALL_CELLS, "sim-llama": LLAMA_CELLS},
         seeds=(1, 2, 3),
-        steps=30,
+        steps=20,
         eval_limit=256,
         eval_samples=4,
-        label_problems=512,
+        label_problems=256,
         label_samples=16,
         train=ORGANISM_TRAIN,
     ),
@@ -194,7 +220,7 @@ def train_run(family: str, cell: Cell, seed: int, data: str, run_dir: Path, plan
 
     if (run_dir / "final" / "config.json").exists():
         return run_dir
-    values = {**PRESETS["cpu-small"], **plan.train}
+    values = {**PRESETS["cpu-small"], **plan.train, **dict(cell.train)}
     config = TrainConfig(
         **{
             **values,
@@ -225,6 +251,17 @@ def _base_job(family: str, seed: int, out: Path, plan: DemoPlan) -> str:
     return f"base eval {family} seed {seed}"
 
 
+def _mechanism_job(out: Path, plan: DemoPlan) -> str:
+    """The mechanism lab's default sweep (the bandit the organism is compared against)."""
+    from rlvrlab.sim.mechanism import Arm, default_arms, run_sweep, write_outputs
+
+    folder = out / "mechanism"
+    if not (folder / "mechanism.json").exists():
+        base = Arm(seeds=plan.mechanism_seeds, rollouts=plan.mechanism_rollouts)
+        write_outputs(run_sweep(default_arms(base)), folder)
+    return "mechanism lab"
+
+
 def _labels_job(family: str, out: Path, plan: DemoPlan) -> str:
     label_sets(family, out, plan)
     return f"majority-vote labels {family}"
@@ -242,14 +279,21 @@ def _run_job(family: str, cell_name: str, seed: int, out: Path, plan: DemoPlan) 
 
 
 def run_demo(plan: DemoPlan, out: Path, on_progress: Any = None, workers: int = 2) -> dict[str, Any]:
-    """Stage 1: base evals and label sets; stage 2: every (family, cell, seed) run + its final eval; then
-    FINDINGS.md and the report. Jobs run in `workers` single-thread processes; each job is resumable."""
+    """Stage 1: the mechanism lab, base evals and label sets; stage 2: every (family, cell, seed) run +
+    its final eval; then FINDINGS.md and the report. Jobs run in `workers` single-thread processes; each
+    job is resumable."""
+    from rlvrlab.demo_findings import summarise_findings, write_findings
+
     out.mkdir(parents=True, exist_ok=True)
     (out / "plan.json").write_text(json.dumps(_plan_dict(plan), indent=2) + "\n", encoding="utf-8")
-    needs_labels = any(CELLS[c].data.startswith("labels:") for c in plan.cells)
-    stage1 = [(_base_job, (f, s, out, plan)) for f in plan.families for s in plan.seeds]
-    stage1 += [(_labels_job, (f, out, plan)) for f in plan.families if needs_labels]
-    stage2 = [(_run_job, (f, c, s, out, plan)) for f in plan.families for c in plan.cells for s in plan.seeds]
+    stage1: list[tuple[Any, tuple[Any, ...]]] = [(_mechanism_job, (out, plan))]
+    stage1 += [(_base_job, (f, s, out, plan)) for f in plan.families for s in plan.seeds]
+    for family, cells in plan.cells.items():
+        if any(CELLS[c].data.startswith("labels:") for c in cells):
+            stage1.append((_labels_job, (family, out, plan)))
+    stage2 = [
+        (_run_job, (f, c, s, out, plan)) for f, cells in plan.cells.items() for c in cells for s in plan.seeds
+    ]
     total, started = len(stage1) + len(stage2), time.monotonic()
     done = 0
     for stage in (stage1, stage2):
@@ -284,178 +328,6 @@ def _plan_dict(plan: DemoPlan) -> dict[str, Any]:
     from dataclasses import asdict
 
     return asdict(plan)
-
-
-def _eval_summary(folder: Path) -> dict[str, Any]:
-    return json.loads((folder / "summary.json").read_text(encoding="utf-8"))["benchmarks"]["sim500"]
-
-
-def summarise_findings(out: Path, plan: DemoPlan) -> dict[str, Any]:
-    """Per (family, cell): base and final accuracy / code rate, mean over seeds, and the accuracy and
-    code-rate changes pooled over seeds and problems (`rlvrlab.stats.pooled_change`: each seed's final
-    eval is paired with that seed's base eval on the same problems)."""
-    table: list[dict[str, Any]] = []
-    for family in plan.families:
-        for cell in plan.cells:
-            per_seed = []
-            for seed in plan.seeds:
-                base = out / "base" / f"{family}-seed{seed}"
-                final = out / "runs" / f"{family}--{cell}--seed{seed}" / "eval"
-                if (final / "summary.json").exists():
-                    per_seed.append({"seed": seed, "base": base, "final": final})
-            if per_seed:
-                table.append(_cell_row(family, cell, per_seed))
-    return {"plan": _plan_dict(plan), "cells": table, "answers": answer_questions(table)}
-
-
-def _mean(values: list[float]) -> float:
-    return sum(values) / len(values)
-
-
-def _per_problem(folder: Path, key: str) -> dict[str, float]:
-    """{problem_id: mean of a per-sample flag} from an eval folder's samples.jsonl."""
-    from rlvrlab.data import read_jsonl
-    from rlvrlab.evaluate.metrics import group_by_problem
-
-    groups = group_by_problem(read_jsonl(folder / "samples.jsonl"))
-    return {pid: _mean([float(bool(r.get(key))) for r in rows]) for pid, rows in groups.items()}
-
-
-def paired_changes(pairs: list[tuple[Path, Path]], key: str = "correct") -> list[list[float]]:
-    """(seeds x problems) per-problem changes final - base of a per-sample flag, on the problems every
-    eval covers, in one order (the table `rlvrlab.stats.pooled_change` takes)."""
-    tables = [(_per_problem(base, key), _per_problem(final, key)) for base, final in pairs]
-    shared = sorted(set.intersection(*(set(b) & set(f) for b, f in tables)))
-    if not shared:
-        raise ValueError(f"no problem is shared by all of {[str(f) for _, f in pairs]} and their bases")
-    return [[f[pid] - b[pid] for pid in shared] for b, f in tables]
-
-
-def _cell_row(family: str, cell: str, per_seed: list[dict[str, Any]]) -> dict[str, Any]:
-    from rlvrlab.stats import pooled_change
-
-    pairs = [(s["base"], s["final"]) for s in per_seed]
-    summaries = [(_eval_summary(s["base"]), _eval_summary(s["final"])) for s in per_seed]
-
-    def seed_mean(where: int, key: str) -> float | None:
-        values = [s[where][key] for s in summaries if s[where].get(key) is not None]
-        return _mean(values) if values else None
-
-    accuracy = pooled_change(paired_changes(pairs, "correct"))
-    code = pooled_change(paired_changes(pairs, "uses_code"))
-    return {
-        "family": family,
-        "cell": cell,
-        "seeds": [s["seed"] for s in per_seed],
-        "accuracy_base": seed_mean(0, "accuracy"),
-        "accuracy_final": seed_mean(1, "accuracy"),
-        "accuracy_diff": accuracy.mean,
-        "accuracy_diff_ci95": accuracy.ci95,
-        "accuracy_diff_per_seed": list(accuracy.per_seed),
-        "code_rate_base": seed_mean(0, "code_rate"),
-        "code_rate_final": seed_mean(1, "code_rate"),
-        "code_rate_diff": code.mean,
-        "code_rate_diff_ci95": code.ci95,
-        "accuracy_with_code_final": seed_mean(1, "accuracy_with_code"),
-        "accuracy_without_code_final": seed_mean(1, "accuracy_without_code"),
-    }
-
-
-def _find(table: list[dict[str, Any]], family: str, cell: str) -> dict[str, Any] | None:
-    return next((r for r in table if r["family"] == family and r["cell"] == cell), None)
-
-
-def _change(row: dict[str, Any] | None) -> str:
-    if row is None:
-        return "not run"
-    low, high = row["accuracy_diff_ci95"]
-    code = (row["code_rate_final"] or 0) - (row["code_rate_base"] or 0)
-    return (
-        f"accuracy {100 * row['accuracy_diff']:+.1f} points [{100 * low:+.1f}, {100 * high:+.1f}], "
-        f"code rate {100 * (row['code_rate_base'] or 0):.1f}% -> {100 * (row['code_rate_final'] or 0):.1f}% "
-        f"({100 * code:+.1f})"
-    )
-
-
-def _gain(row: dict[str, Any] | None) -> bool | None:
-    """True when the accuracy change's 95% interval lies above zero, False otherwise (None: not run)."""
-    return None if row is None else row["accuracy_diff_ci95"][0] > 0
-
-
-def _code_up(row: dict[str, Any] | None, margin: float = 0.05) -> bool | None:
-    if row is None or row["code_rate_base"] is None or row["code_rate_final"] is None:
-        return None
-    return row["code_rate_final"] - row["code_rate_base"] > margin
-
-
-def answer_questions(table: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The paper's three questions, answered only from measured rows. A "gain" is an accuracy change whose
-    95% interval excludes zero; a code-rate rise is > 5 points."""
-    qm, ll = "sim-qwen-math", "sim-llama"
-    rq, rl = _find(table, qm, "random"), _find(table, ll, "random")
-    nq = _find(table, qm, "random_noclip")
-    gq, gl = _find(table, qm, "ground_truth"), _find(table, ll, "ground_truth")
-    return [
-        {
-            "question": "Does random reward with clipping raise code rate and accuracy for sim-qwen-math but not sim-llama?",
-            "measured": {qm: _change(rq), ll: _change(rl)},
-            "answer": _yes_no(_code_up(rq) and _gain(rq) and not _gain(rl), rq, rl),
-        },
-        {
-            "question": "Does clip=off remove the gain?",
-            "measured": {f"{qm} clip on": _change(rq), f"{qm} clip off": _change(nq)},
-            "answer": _yes_no(bool(_gain(rq)) and not _gain(nq), rq, nq)
-            if _gain(rq)
-            else "no gain with clipping to remove",
-        },
-        {
-            "question": "Does ground truth help both families?",
-            "measured": {qm: _change(gq), ll: _change(gl)},
-            "answer": _yes_no(_gain(gq) and _gain(gl), gq, gl),
-        },
-    ]
-
-
-def _yes_no(value: bool | None, *rows: dict[str, Any] | None) -> str:
-    if any(r is None for r in rows):
-        return "not measured in this mode"
-    return "yes" if value else "no"
-
-
-def findings_markdown(findings: dict[str, Any]) -> str:
-    plan = findings["plan"]
-    lines = [
-        "# rlvr demo: findings (measured)",
-        "",
-        f"Families {', '.join(plan['families'])}; {plan['steps']} GRPO steps per run; seeds {plan['seeds']}; "
-        f"eval: {plan['eval_limit']} sim500 problems x {plan['eval_samples']} samples at T=1.",
-        "",
-    ]
-    for q in findings["answers"]:
-        lines += [f"**{q['question']}** {q['answer']}.", ""]
-        lines += [f"- {who}: {what}" for who, what in q["measured"].items()] + [""]
-    lines += [
-        "| family | reward | accuracy base -> final | change [95% CI] | code rate base -> final | acc with / without code (final) |",
-        "|---|---|---|---|---|---|",
-    ]
-    for r in findings["cells"]:
-        low, high = r["accuracy_diff_ci95"]
-        lines.append(
-            f"| {r['family']} | {r['cell']} | {_pct(r['accuracy_base'])} -> {_pct(r['accuracy_final'])} | "
-            f"{100 * r['accuracy_diff']:+.1f} [{100 * low:+.1f}, {100 * high:+.1f}] | "
-            f"{_pct(r['code_rate_base'])} -> {_pct(r['code_rate_final'])} | "
-            f"{_pct(r['accuracy_with_code_final'])} / {_pct(r['accuracy_without_code_final'])} |"
-        )
-    return "\n".join(lines) + "\n"
-
-
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.1f}%"
-
-
-def write_findings(out: Path, findings: dict[str, Any]) -> None:
-    (out / "findings.json").write_text(json.dumps(findings, indent=2) + "\n", encoding="utf-8")
-    (out / "FINDINGS.md").write_text(findings_markdown(findings), encoding="utf-8")
 
 
 def _write_demo_report(out: Path, plan: DemoPlan) -> None:

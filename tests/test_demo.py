@@ -10,7 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from rlvrlab.cli import app
-from rlvrlab.demo import CELLS, PLANS, answer_questions, plan_for
+from rlvrlab.demo import ABLATIONS, ALL_CELLS, CELLS, PLANS, plan_for
+from rlvrlab.demo_findings import answer_questions
 
 
 @pytest.mark.slow
@@ -21,7 +22,7 @@ def test_quick_demo_writes_findings_and_reports_from_real_runs(tmp_path: Path) -
     plan = PLANS["quick"]
     findings = json.loads((out / "findings.json").read_text())
     assert {(r["family"], r["cell"]) for r in findings["cells"]} == {
-        (f, c) for f in plan.families for c in plan.cells
+        (f, c) for f, cells in plan.cells.items() for c in cells
     }
     for row in findings["cells"]:
         run = out / "runs" / f"{row['family']}--{row['cell']}--seed1"
@@ -34,8 +35,10 @@ def test_quick_demo_writes_findings_and_reports_from_real_runs(tmp_path: Path) -
         assert final["n_problems"] == plan.eval_limit and final["samples_per_problem"] == plan.eval_samples
         assert row["accuracy_final"] == pytest.approx(final["accuracy"])
     assert [q["answer"] for q in findings["answers"]] == [
-        q["answer"] for q in answer_questions(findings["cells"])
+        q["answer"] for q in answer_questions(findings["cells"], findings["mechanism"])
     ]
+    assert {"clip on", "clip off", "1 update per rollout"} <= {a["arm"] for a in findings["mechanism"]}
+    assert (out / "mechanism" / "mechanism.png").stat().st_size > 10_000
     assert "# rlvr demo: findings (measured)" in (out / "FINDINGS.md").read_text()
     for family in plan.families:
         page = (out / "report" / family / "index.html").read_text()
@@ -49,9 +52,11 @@ def test_quick_demo_writes_findings_and_reports_from_real_runs(tmp_path: Path) -
 
 def test_plans_and_cells_are_consistent() -> None:
     for plan in PLANS.values():
-        assert set(plan.cells) <= set(CELLS)
+        assert all(set(cells) <= set(CELLS) for cells in plan.cells.values())
         assert plan.families == ("sim-qwen-math", "sim-llama")
-    assert set(PLANS["default"].cells) == set(CELLS)  # the default demo runs every reward of the paper
+    default = PLANS["default"]
+    assert set(default.cells["sim-qwen-math"]) == set(CELLS)  # every reward of the paper + the ablations
+    assert set(default.cells["sim-llama"]) == set(ALL_CELLS) - set(ABLATIONS)
     assert len(PLANS["full"].seeds) >= 3
     assert plan_for("quick", seeds=2, steps=3).seeds == (1, 2)
     with pytest.raises(ValueError, match="use one of quick, default, full"):
@@ -59,24 +64,62 @@ def test_plans_and_cells_are_consistent() -> None:
 
 
 def test_answers_come_from_the_rows() -> None:
-    def row(family: str, cell: str, diff: float, ci: tuple[float, float], code: tuple[float, float]) -> dict:
+    def row(
+        family: str, cell: str, diff: float, ci: tuple[float, float], code: tuple[float, float, float]
+    ) -> dict:
+        base, final, low = code
         return {
             "family": family,
             "cell": cell,
             "accuracy_diff": diff,
             "accuracy_diff_ci95": list(ci),
-            "code_rate_base": code[0],
-            "code_rate_final": code[1],
+            "code_rate_base": base,
+            "code_rate_final": final,
+            "code_rate_diff": final - base,
+            "code_rate_diff_ci95": [low, 2 * (final - base) - low],
         }
 
+    qm, ll = "sim-qwen-math", "sim-llama"
     rows = [
-        row("sim-qwen-math", "random", 0.10, (0.05, 0.15), (0.6, 0.8)),
-        row("sim-llama", "random", 0.0, (-0.03, 0.03), (0.0, 0.0)),
-        row("sim-qwen-math", "random_noclip", 0.0, (-0.04, 0.04), (0.6, 0.6)),
-        row("sim-qwen-math", "ground_truth", 0.2, (0.1, 0.3), (0.6, 0.9)),
-        row("sim-llama", "ground_truth", -0.01, (-0.05, 0.03), (0.0, 0.0)),
+        row(qm, "random", 0.10, (0.05, 0.15), (0.6, 0.8, 0.12)),
+        row(ll, "random", 0.0, (-0.03, 0.03), (0.0, 0.0, 0.0)),
+        row(qm, "random_noclip", 0.0, (-0.04, 0.04), (0.6, 0.6, -0.02)),
+        row(qm, "random_onpolicy", -0.1, (-0.2, -0.05), (0.6, 0.6, -0.02)),
+        row(qm, "random_8x16_onpolicy", 0.01, (-0.02, 0.04), (0.6, 0.6, -0.02)),
+        row(qm, "ground_truth", 0.2, (0.1, 0.3), (0.6, 0.9, 0.25)),
+        row(ll, "ground_truth", -0.01, (-0.05, 0.03), (0.0, 0.0, 0.0)),
+        row(qm, "python", -0.01, (-0.05, 0.03), (0.6, 0.97, 0.3)),
+        row(qm, "format_no_python", -0.1, (-0.2, 0.0), (0.6, 0.3, -0.4)),
     ]
-    assert [q["answer"] for q in answer_questions(rows)] == ["yes", "yes", "no"]
-    rows[0] = row("sim-qwen-math", "random", 0.10, (0.05, 0.15), (0.6, 0.62))  # gain without a code shift
+    assert [q["answer"] for q in answer_questions(rows)] == ["yes", "yes", "no", "yes"]
+    rows[0] = row(qm, "random", 0.10, (0.05, 0.15), (0.6, 0.65, 0.01))  # gain without a 10-point code shift
     assert answer_questions(rows)[0]["answer"] == "no"
+    rows[2] = row(qm, "random_noclip", 0.05, (0.01, 0.09), (0.6, 0.6, -0.02))  # an ablation that gains
+    assert answer_questions(rows)[1]["answer"] == "no"
     assert answer_questions(rows[1:])[0]["answer"] == "not measured in this mode"
+    mechanism = [
+        {
+            "arm": "clip on",
+            "share_majority": 0.84,
+            "share_majority_ci95": [0.76, 0.9],
+            "mean_p_majority": 0.81,
+            "p_majority_start": 0.65,
+        },
+        {
+            "arm": "clip off",
+            "share_majority": 0.52,
+            "share_majority_ci95": [0.42, 0.62],
+            "mean_p_majority": 0.52,
+            "p_majority_start": 0.65,
+        },
+        {
+            "arm": "1 update per rollout",
+            "share_majority": 0.64,
+            "share_majority_ci95": [0.54, 0.73],
+            "mean_p_majority": 0.6,
+            "p_majority_start": 0.65,
+        },
+    ]
+    assert answer_questions(rows, mechanism)[-1]["answer"] == "yes"
+    mechanism[1] = {**mechanism[1], "mean_p_majority": 0.8, "share_majority_ci95": [0.7, 0.9]}
+    assert answer_questions(rows, mechanism)[-1]["answer"] == "no"

@@ -10,12 +10,12 @@ from transformers import AutoTokenizer, LlamaConfig, Qwen2Config
 from rlvrlab.sim.info import MODELS_DIR, is_correct, uses_code
 from rlvrlab.sim.tokenizer import build_tokenizer, render_prompt, save_tokenizer
 from rlvrlab.sim.world import (
+    SLOPPY_FROM,
+    SOLVERS,
     CorpusMix,
     WorldConfig,
     benchmarks_dir,
     build_corpus,
-    code_solution,
-    language_solution,
     make_splits,
 )
 
@@ -30,7 +30,7 @@ def shipped_splits():
 def _texts(problems) -> list[str]:
     out = []
     for p in problems[:20]:
-        out += [p.text, code_solution(p), language_solution(p, 1, boxed=False)]
+        out += [p.text] + [solve(p, boxed=i % 2 == 0) for i, solve in enumerate(SOLVERS.values())]
     return out + ["  two  spaces\n\nand \\boxed{ {nested} } ~`|", "A: \\frac{1}{2}\t?"[:-2]]
 
 
@@ -79,17 +79,34 @@ def test_shipped_benchmarks_match_the_generator(shipped_splits):
     assert not test_keys & {(p.numbers, p.signs) for p in shipped_splits["pretrain"]}
 
 
-def test_corpus_solutions_are_all_correct_and_mix_styles(shipped_splits):
-    """No errors are injected: every corpus solution, either style, boxed or not, grades correct."""
+def test_corpus_solutions_grade_as_designed_and_mix_styles(shipped_splits):
+    """Code and careful steps are always right; sloppy prose is wrong exactly when it misreads a late
+    subtraction (never by noise); only the code style uses code (the paper's rule); styles follow the mix."""
     problems = shipped_splits["pretrain"][:3000]
-    docs = build_corpus(problems, CorpusMix(code_fraction=(0.9, 0.5, 0.1), boxed_fraction=0.8), seed=0)
-    assert all(is_correct(d.solution, str(p.answer)) for d, p in zip(docs[:300], problems, strict=False))
-    assert all(uses_code(d.solution) == d.is_code for d in docs)
-    for template, expected in enumerate((0.9, 0.5, 0.1)):
-        styles = [d.is_code for d, p in zip(docs, problems, strict=True) if p.template == template]
-        assert abs(sum(styles) / len(styles) - expected) < 0.05
+    mix = CorpusMix(styles=(("code", 0.5), ("steps", 0.2), ("sloppy", 0.3)), boxed_fraction=0.8)
+    docs = build_corpus(problems, mix, seed=0)
+    for d, p in zip(docs[:400], problems, strict=False):
+        late_minus = any(sign < 0 for sign in p.signs[SLOPPY_FROM:])
+        expected = d.style != "sloppy" or not late_minus or sloppy_value(p) == p.answer
+        assert is_correct(d.solution, str(p.answer)) == expected, d.solution
+    sloppy_right = [is_correct(SOLVERS["sloppy"](p), str(p.answer)) for p in problems[:400]]
+    assert 0.2 < sum(sloppy_right) / len(sloppy_right) < 0.35
+    assert all(uses_code(d.solution) == (d.style == "code") for d in docs)
+    for style, expected in mix.styles:
+        assert abs(sum(d.style == style for d in docs) / len(docs) - expected) < 0.03
     boxed = sum("\\boxed{" in d.solution for d in docs) / len(docs)
     assert 0.75 < boxed < 0.85
+    with pytest.raises(ValueError, match="sum to 1"):
+        CorpusMix(styles=(("code", 0.5),))
+    with pytest.raises(ValueError, match="unknown solution styles"):
+        CorpusMix(styles=(("poetry", 1.0),))
+
+
+def sloppy_value(problem) -> int:
+    value = problem.numbers[0]
+    for k, (sign, n) in enumerate(zip(problem.signs, problem.numbers[1:], strict=True)):
+        value += (1 if k >= SLOPPY_FROM else sign) * n
+    return value
 
 
 @pytest.mark.parametrize("name", ["sim-qwen-math", "sim-llama"])

@@ -105,6 +105,9 @@ class ArmResult:
     expected_accuracy: list[float]
     clip_low: list[float]
     clip_high: list[float]
+    abs_log_ratio: list[float]
+    """per rollout: mean |log pi / pi_old| of the sampled mode over the rollout's updates (the dose: how far
+    the mode decision moves off-policy; compare the organism's policy/first_token/mean_abs_log_ratio)"""
     final_p: list[list[float]] = field(default_factory=list)
     """[seed][mode] after the last rollout"""
 
@@ -123,6 +126,7 @@ class ArmResult:
             "expected_accuracy_start": self.expected_accuracy[0],
             "expected_accuracy_end": self.expected_accuracy[-1],
             "mean_clip_fraction": float(np.mean(self.clip_low) + np.mean(self.clip_high)),
+            "mean_abs_log_ratio": float(np.mean(self.abs_log_ratio)),
             "config": asdict(self.arm),
             "p_mode": self.p_mode,
             "expected_accuracy": self.expected_accuracy,
@@ -154,18 +158,17 @@ def run_arm(arm: Arm, seed: int = 0) -> ArmResult:
     n = arm.prompts * arm.group_size
     mini = n // arm.updates_per_rollout
     probs = torch.softmax(logits.detach(), -1)
-    p_mode, exp_acc, clip_low, clip_high = (
-        [probs.mean(0).tolist()],
-        [float((probs @ accuracy).mean())],
-        [],
-        [],
-    )
+    p_mode, exp_acc = [probs.mean(0).tolist()], [float((probs @ accuracy).mean())]
+    clip_low: list[float] = []
+    clip_high: list[float] = []
+    abs_log_ratio: list[float] = []
     for _ in range(arm.rollouts):
         modes = torch.multinomial(probs, n, replacement=True, generator=gen)  # (seeds, n)
         advantages = group_advantages(_rewards(arm, modes, gen).view(-1), arm.group_size).view(arm.seeds, n)
         old = torch.log_softmax(logits.detach(), -1).gather(1, modes)
         order = torch.randperm(n, generator=gen)
         low = high = 0
+        moved = 0.0
         for start in range(0, n, mini):
             idx = order[start : start + mini]
             logp = torch.log_softmax(logits, -1).gather(1, modes[:, idx])
@@ -185,12 +188,14 @@ def run_arm(arm: Arm, seed: int = 0) -> ArmResult:
             loss.backward()
             optimizer.step()
             low, high = low + int(cl.sum()), high + int(ch.sum())
+            moved += float((logp.detach() - old[:, idx]).abs().sum())
         probs = torch.softmax(logits.detach(), -1)
         p_mode.append(probs.mean(0).tolist())
         exp_acc.append(float((probs @ accuracy).mean()))
         clip_low.append(low / (n * arm.seeds))
         clip_high.append(high / (n * arm.seeds))
-    return ArmResult(arm, p_mode, exp_acc, clip_low, clip_high, probs.tolist())
+        abs_log_ratio.append(moved / (n * arm.seeds))
+    return ArmResult(arm, p_mode, exp_acc, clip_low, clip_high, abs_log_ratio, probs.tolist())
 
 
 def default_arms(base: Arm | None = None) -> list[Arm]:

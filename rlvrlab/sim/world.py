@@ -1,19 +1,24 @@
-"""The synthetic math world: seeded arithmetic-chain problems, two solution styles, a pretraining corpus.
+"""The synthetic math world: seeded arithmetic-chain problems, three solution styles, a pretraining corpus.
 
 A problem is a left-nested chain of `n_ops` additions/subtractions of digits 1-9, e.g.
-"Compute (((3 + 5) - 2) + 7) - 4." Its exact answer is an integer. Two solution styles:
+"Compute (((3 + 4) - 5) + 9) + 7." Its exact answer is an integer. Solution styles (organism v3):
 
-- code reasoning: a python block that works one operation per line, the value of each step in a comment,
-  `print`, the printed output, then the answer. Each step is one small addition a tiny model learns well.
-- language reasoning: prose that states the whole chain and jumps to the result in one mental leap.
-  A tiny model learns this leap far less reliably, so accuracy without code is lower *because of what the
-  model learned*: no text is ever corrupted at generation or grading time.
+- code: a python block that works one operation per line, the value of each step in a comment, `print`,
+  then the answer. Each step is one small exact operation: the model learns it near perfectly.
+- steps: the same chain worked step by step in prose ("Step by step: 3 + 4 = 7, 7 - 5 = 2, ..."): as
+  accurate as code, and no code (sim-llama's accurate minority style).
+- sloppy: prose step by step done carelessly ("Quickly: ..."): from operation SLOPPY_FROM on every sign
+  is read as "+", so the answer is right only when the late operations are additions (~29% of problems;
+  Qwen2.5-Math's prose is 28-35% accurate). The slip is systematic and learnable, not noise.
 
-Which style a corpus document uses depends on the problem's phrasing (its template): some phrasings are
-almost always solved with code, others mostly in prose, like a real model whose code use varies by
-problem. `CorpusMix` holds these per-template code fractions; a model family is a corpus mix.
-A fraction of corpus answers end in "The answer is N." instead of `\\boxed{N}`, so a format reward has
-headroom.
+Why a systematic slip rather than a hard-to-learn leap (organism v2, docs/sim-experiments.md): a tiny
+model that has not learned a skill answers with a broad distribution, and GRPO's zero-mean reward noise
+on those high-entropy tokens moves the shared arithmetic; here every token except the style choice is
+near-deterministic, so the reasoning-mode choice (the first completion token: "`", "S" or "Q") is
+where the policy is uncertain, as in the paper's picture of a model with robust skills.
+
+A family's corpus mix gives each style a probability (the same for every phrasing). A fraction of corpus
+answers end in "The answer is N." instead of `\\boxed{N}`, so a format reward has headroom.
 
 Splits are disjoint by expression (the numbers and operators, whatever the phrasing): sim500 (held-out
 test), sim-train (GRPO problems) and the pretraining pool never share an expression.
@@ -125,71 +130,95 @@ def make_splits(config: WorldConfig | None = None) -> dict[str, list[Problem]]:
     return splits
 
 
+SLOPPY_FROM = 2
+"""the sloppy style reads every operation from this index on (0-based) as an addition"""
+
+
 def code_solution(problem: Problem, boxed: bool = True) -> str:
-    """Code reasoning: one operation per line with its value, the printed output, then the answer."""
+    """Code reasoning: a python block, one operation per line with its value in a comment, then the answer."""
     lines, prev = [], str(problem.numbers[0])
     for k, (sign, n, value) in enumerate(zip(problem.signs, problem.numbers[1:], problem.steps, strict=True)):
         name = STEP_NAMES[k]
-        lines.append(f"{name} = {prev} {'+' if sign > 0 else '-'} {n}  # {value}")
+        lines.append(f"{name} = {prev} {'+' if sign > 0 else '-'} {n} # {value}")
         prev = name
     body = "\n".join(lines)
-    return f"```python\n{body}\nprint({prev})\n```\n```output\n{problem.answer}\n```\n{final_line(problem, boxed)}"
+    return f"```python\n{body}\nprint({prev})\n```\n{final_line(problem, boxed)}"
 
 
-LANGUAGE_OPENINGS: tuple[str, ...] = (
-    "In one step,",
-    "Working it out in our head,",
-    "All at once,",
-)
+def steps_solution(problem: Problem, boxed: bool = True) -> str:
+    """Prose step by step: one small operation at a time, each with its value (no code)."""
+    parts, prev = [], problem.numbers[0]
+    for sign, n, value in zip(problem.signs, problem.numbers[1:], problem.steps, strict=True):
+        parts.append(f"{prev} {'+' if sign > 0 else '-'} {n} = {value}")
+        prev = value
+    return f"Step by step: {', '.join(parts)}.\n{final_line(problem, boxed)}"
 
 
-def language_solution(problem: Problem, opening: int = 0, boxed: bool = True) -> str:
-    """Language reasoning: restate the chain, then jump to the result in one leap (no intermediate values)."""
-    flat = problem.expression.replace("(", "").replace(")", "")
-    return f"{LANGUAGE_OPENINGS[opening]} {flat} = {problem.answer}.\n{final_line(problem, boxed)}"
+def sloppy_solution(problem: Problem, boxed: bool = True) -> str:
+    """Prose step by step, done carelessly: from operation SLOPPY_FROM on, every sign is read as "+".
+
+    Each step is still one small, exact operation (so the model learns it as precisely as code), but the
+    chain is wrong unless the late operations are all additions: a systematic slip, not noise."""
+    parts, value = [], problem.numbers[0]
+    for k, (sign, n) in enumerate(zip(problem.signs, problem.numbers[1:], strict=True)):
+        read = 1 if k >= SLOPPY_FROM else sign
+        parts.append(f"{value} {'+' if read > 0 else '-'} {n} = {value + read * n}")
+        value += read * n
+    return f"Quickly: {', '.join(parts)}.\n{final_line_value(value, boxed)}"
+
+
+SOLVERS = {"code": code_solution, "steps": steps_solution, "sloppy": sloppy_solution}
+"""Solution styles. Only "code" mentions python (the paper's code-reasoning rule); each opens with its own
+character, so the first completion token is where the style is chosen."""
 
 
 def final_line(problem: Problem, boxed: bool) -> str:
-    return f"\\boxed{{{problem.answer}}}" if boxed else f"The answer is {problem.answer}."
+    return final_line_value(problem.answer, boxed)
+
+
+def final_line_value(value: int, boxed: bool) -> str:
+    return f"\\boxed{{{value}}}" if boxed else f"The answer is {value}."
 
 
 @dataclass(frozen=True)
 class CorpusMix:
-    """What a model family reads in pretraining: per-template code fractions and the boxed fraction."""
+    """What a model family reads in pretraining: how often each solution style appears, and the boxed
+    fraction. The mix is the same for every phrasing, so every prompt has the same style prior."""
 
-    code_fraction: tuple[float, ...] = (0.95, 0.7, 0.3)
-    """probability that a document with template i is solved in code (one entry per TEMPLATES item)"""
+    styles: tuple[tuple[str, float], ...] = (("code", 0.65), ("sloppy", 0.35))
+    """(style, probability) pairs; probabilities sum to 1"""
     boxed_fraction: float = 0.85
     """probability that the final line uses \\boxed{} (the rest say "The answer is N.")"""
 
     def __post_init__(self) -> None:
-        if len(self.code_fraction) != len(TEMPLATES):
-            raise ValueError(f"code_fraction needs {len(TEMPLATES)} entries, one per template")
-        if not all(0 <= f <= 1 for f in (*self.code_fraction, self.boxed_fraction)):
-            raise ValueError("fractions must lie in [0, 1]")
+        unknown = [name for name, _ in self.styles if name not in SOLVERS]
+        if unknown:
+            raise ValueError(f"unknown solution styles {unknown}: use {list(SOLVERS)}")
+        weights = [w for _, w in self.styles]
+        if any(w < 0 for w in weights) or abs(sum(weights) - 1) > 1e-9:
+            raise ValueError("style probabilities must be >= 0 and sum to 1")
+        if not 0 <= self.boxed_fraction <= 1:
+            raise ValueError("boxed_fraction must lie in [0, 1]")
 
 
 @dataclass(frozen=True)
 class Document:
-    """A pretraining example: the problem text (the prompt's user turn) and its solution."""
+    """A pretraining example: the problem text (the prompt's user turn), its solution and style."""
 
     problem: str
     solution: str
-    is_code: bool = field(default=False)
+    style: str = field(default="code")
 
 
 def build_corpus(problems: list[Problem], mix: CorpusMix, seed: int = 0) -> list[Document]:
-    """One solution per problem, its style drawn from the mix for the problem's template."""
+    """One solution per problem, its style drawn from the mix."""
     rng = random.Random(seed)
+    names, weights = zip(*mix.styles, strict=True)
     docs = []
     for p in problems:
-        is_code = rng.random() < mix.code_fraction[p.template]
+        style = rng.choices(names, weights)[0]
         boxed = rng.random() < mix.boxed_fraction
-        if is_code:
-            solution = code_solution(p, boxed)
-        else:
-            solution = language_solution(p, rng.randrange(len(LANGUAGE_OPENINGS)), boxed)
-        docs.append(Document(p.text, solution, is_code))
+        docs.append(Document(p.text, SOLVERS[style](p, boxed), style))
     return docs
 
 

@@ -16,6 +16,13 @@ RUN_DIR/metrics.jsonl - one JSON object per rollout (the paper's step), appended
   clip/low_fraction        float  response tokens with ratio < 1-eps and A < 0 (clipped branch active, low)
   clip/high_fraction       float  response tokens with ratio > 1+eps and A > 0 (clipped branch active, high)
   clip/ratio_outside_fraction float  tokens with ratio outside [1-eps, 1+eps], any advantage sign
+  clip/first_token/low_fraction, /high_fraction  float  the same, over first completion tokens only
+  clip/other_tokens/low_fraction, /high_fraction float  the same, over every other completion token
+  policy/first_token/mean_abs_log_ratio  float  mean |log ratio| at the first completion token over the
+                                  rollout's updates (how far the mode decision moved off-policy)
+  policy/first_token/mean_prob  float  mean sampling probability of the first completion tokens
+  policy/code/mean_token_prob, policy/code/entropy, policy/prose/...  float  per completion mode
+                                  (uses code or not); NaN when the rollout has no completion of that mode
   policy/mean_token_prob   float  mean probability the sampling policy gave to the tokens it sampled
   policy/entropy           float  mean per-token entropy of the policy during the rollout's updates
   policy/kl_to_ref         float  k3 KL estimate to the reference model (only when kl_coef > 0)

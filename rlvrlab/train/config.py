@@ -69,6 +69,7 @@ class TrainConfig:
     warmup_steps: int = 0
     adam_beta1: float = 0.9
     adam_beta2: float = 0.95
+    adam_epsilon: float = 1e-8  # Adam's denominator floor (PyTorch/TRL default; the organism's recipe raises it)
     weight_decay: float = 0.0
     max_grad_norm: float = 1.0
     temperature: float = 1.0
@@ -310,7 +311,7 @@ def _algorithm_args(config: TrainConfig) -> dict[str, Any]:
         optim="adamw_torch",
         adam_beta1=config.adam_beta1,
         adam_beta2=config.adam_beta2,
-        adam_epsilon=1e-8,
+        adam_epsilon=config.adam_epsilon,
         weight_decay=config.weight_decay,
         max_grad_norm=config.max_grad_norm,
         temperature=config.temperature,

@@ -13,6 +13,10 @@
   response token of the rollout (from TRL's old logps when updates_per_rollout > 1, else from the update
   forward pass, which then is the sampling policy); `policy/entropy`: token-weighted mean entropy from the
   update forward passes (the policy as it moves through the rollout's mini-batches);
+- the same split by position and mode: `clip/first_token/*` (the first completion token, where the
+  organism, and often a real model, picks its reasoning mode) vs `clip/other_tokens/*`,
+  `policy/first_token/mean_abs_log_ratio` (how far the mode decision moved within the rollout),
+  `policy/first_token/mean_prob`, and `policy/{code,prose}/{mean_token_prob,entropy}` per completion mode;
 - per-completion records (id, completion, rewards, final advantage, uses_code, correct) for completions.jsonl
   and `train/accuracy` (grading.grade against the `answer` column, whatever the training reward) and
   `train/code_rate`; `time/reward_s` and `time/grading_s` per rollout.
@@ -48,6 +52,17 @@ _SUM_KEYS = (
     "code",
     "graded",
     "correct",
+    "first_tokens",
+    "first_clip_low",
+    "first_clip_high",
+    "first_abs_log_ratio",
+    "first_prob",
+    "code_tokens",
+    "code_prob",
+    "code_entropy",
+    "prose_tokens",
+    "prose_prob",
+    "prose_entropy",
 )
 
 
@@ -59,6 +74,10 @@ def _grade_fn(grading_mode: str, extract_mode: str) -> Any:
         logger.warning("rlvrlab.grading.grade is not available: train/accuracy will not be logged")
         return None
     return lambda response, gold: grade(response, gold, mode=grading_mode, extract_mode=extract_mode)
+
+
+def _share(part: float, whole: float) -> float:
+    return part / whole if whole > 0 else math.nan
 
 
 class RLVRTrainer(GRPOTrainer):
@@ -205,6 +224,26 @@ class RLVRTrainer(GRPOTrainer):
         )  # old = the sampling policy's logps (updates_per_rollout > 1)
         self._sums["prob"] += float((torch.exp(sampling) * mask).sum())
         self._sums["entropy"] += float((entropies * mask).sum())
+        self._accumulate_position_and_mode_stats(inputs, mask, ratio, low, high, sampling, entropies)
+
+    def _accumulate_position_and_mode_stats(
+        self, inputs, mask, ratio, low, high, sampling, entropies
+    ) -> None:
+        """The first completion token (where a reasoning mode is usually chosen: the organism decides
+        code vs prose there) apart from the rest, and token probability / entropy per mode (code or not),
+        so clipping at the mode decision can be told apart from clipping on the skill tokens."""
+        first = mask[:, 0]
+        self._sums["first_tokens"] += float(first.sum())
+        self._sums["first_clip_low"] += float((low[:, 0] & first).sum())
+        self._sums["first_clip_high"] += float((high[:, 0] & first).sum())
+        self._sums["first_abs_log_ratio"] += float((torch.log(ratio[:, 0]).abs() * first).sum())
+        self._sums["first_prob"] += float((torch.exp(sampling[:, 0]) * first).sum())
+        texts = self.processing_class.batch_decode(inputs["completion_ids"], skip_special_tokens=True)
+        is_code = torch.tensor([uses_code(t) for t in texts], device=mask.device).unsqueeze(1)
+        for name, rows in (("code", mask & is_code), ("prose", mask & ~is_code)):
+            self._sums[f"{name}_tokens"] += float(rows.sum())
+            self._sums[f"{name}_prob"] += float((torch.exp(sampling) * rows).sum())
+            self._sums[f"{name}_entropy"] += float((entropies * rows).sum())
 
     # ---- logging --------------------------------------------------------------------------------
     def rollout_metrics(self) -> dict[str, float]:
@@ -225,6 +264,20 @@ class RLVRTrainer(GRPOTrainer):
             "clip/ratio_outside_fraction": s["ratio_outside"] / tokens,
             "policy/mean_token_prob": s["prob"] / tokens,
             "policy/entropy": s["entropy"] / tokens,
+            "clip/first_token/low_fraction": s["first_clip_low"] / max(s["first_tokens"], 1.0),
+            "clip/first_token/high_fraction": s["first_clip_high"] / max(s["first_tokens"], 1.0),
+            "clip/other_tokens/low_fraction": _share(
+                s["clip_low"] - s["first_clip_low"], tokens - s["first_tokens"]
+            ),
+            "clip/other_tokens/high_fraction": _share(
+                s["clip_high"] - s["first_clip_high"], tokens - s["first_tokens"]
+            ),
+            "policy/first_token/mean_abs_log_ratio": s["first_abs_log_ratio"] / max(s["first_tokens"], 1.0),
+            "policy/first_token/mean_prob": s["first_prob"] / max(s["first_tokens"], 1.0),
+            "policy/code/mean_token_prob": _share(s["code_prob"], s["code_tokens"]),
+            "policy/code/entropy": _share(s["code_entropy"], s["code_tokens"]),
+            "policy/prose/mean_token_prob": _share(s["prose_prob"], s["prose_tokens"]),
+            "policy/prose/entropy": _share(s["prose_entropy"], s["prose_tokens"]),
             "train/code_rate": s["code"] / max(s["samples"], 1.0),
             "train/accuracy": s["correct"] / s["graded"] if s["graded"] else math.nan,
             "time/reward_s": reward_s,
