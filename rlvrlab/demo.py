@@ -58,12 +58,19 @@ CELLS: dict[str, Cell] = {
         ),
         Cell("python", "python"),
         Cell("format_no_python", "format&!python"),
+        # the dose-response: the random reward at other step sizes (how far the mode choice moves per
+        # update, against the mechanism lab's dose; docs/sim-experiments.md 2026-12-01)
+        Cell("random_lr1e-3", "random:0.5", train=(("learning_rate", 1e-3),)),
+        Cell("random_lr5e-3", "random:0.5", train=(("learning_rate", 5e-3),)),
+        Cell("random_lr1e-2", "random:0.5", train=(("learning_rate", 1e-2),)),
     )
 }
 ALL_CELLS = tuple(CELLS)
 ABLATIONS = ("random_noclip", "random_onpolicy", "random_8x16_onpolicy")
-LLAMA_CELLS = tuple(c for c in ALL_CELLS if c not in ABLATIONS)
-"""sim-llama never codes and has no random-reward gain to ablate: the ablations run on sim-qwen-math only"""
+DOSES = ("random_lr1e-3", "random", "random_lr5e-3", "random_lr1e-2")
+"""the random reward's dose-response on sim-qwen-math, in increasing step size ("random" is the recipe's)"""
+LLAMA_CELLS = tuple(c for c in ALL_CELLS if c not in ABLATIONS + DOSES)
+"""sim-llama never codes: the clipping ablations and the dose-response run on sim-qwen-math only"""
 
 
 @dataclass(frozen=True)

@@ -123,6 +123,7 @@ def cell_row(family: str, cell: str, per_seed: list[dict[str, Any]]) -> dict[str
         "code_rate_final": seed_mean(1, "code_rate"),
         "code_rate_diff": code.mean,
         "code_rate_diff_ci95": code.ci95,
+        "accuracy_with_code_base": seed_mean(0, "accuracy_with_code"),
         "accuracy_with_code_final": seed_mean(1, "accuracy_with_code"),
         "accuracy_without_code_final": seed_mean(1, "accuracy_without_code"),
         **_run_clipping([s["run"] for s in per_seed]),
@@ -304,6 +305,7 @@ def findings_markdown(findings: dict[str, Any]) -> str:
         lines += [f"**{q['question']}** {q['answer']}.", ""]
         lines += [f"- {who}: {what}" for who, what in q["measured"].items()] + [""]
     lines += _mechanism_lines(findings.get("organism_mechanism") or {})
+    lines += _dose_lines(findings["cells"])
     lines += [
         "| family | reward | accuracy base -> final | change [95% CI] | code rate base -> final | "
         "code change [95% CI] | first-token clip |",
@@ -340,6 +342,42 @@ def _mechanism_lines(om: dict[str, Any]) -> list[str]:
         lines.append(
             f"- organism {cell}: first-token |log ratio| {m['first_token_abs_log_ratio']:.3f}, first-token clip "
             f"{_frac(m['first_token_clip_fraction'])}, other tokens clipped {_frac(m['other_tokens_clip_fraction'])}"
+        )
+    return lines + [""]
+
+
+def dose_response(table: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The random reward on sim-qwen-math at increasing step sizes: how far the mode choice moves and is
+    clipped (the lab's dose) against the code-rate drift and the code skill's erosion."""
+    from rlvrlab.demo import CELLS, DOSES, ORGANISM_TRAIN
+
+    rows = []
+    for cell in DOSES:
+        r = _find(table, "sim-qwen-math", cell)
+        if r is None:
+            continue
+        lr = dict(CELLS[cell].train).get("learning_rate", ORGANISM_TRAIN["learning_rate"])
+        rows.append({"cell": cell, "learning_rate": lr, **r})
+    return rows
+
+
+def _dose_lines(table: list[dict[str, Any]]) -> list[str]:
+    rows = dose_response(table)
+    if len(rows) < 2:
+        return []
+    lines = [
+        "**Dose-response of the random reward (sim-qwen-math, clip on).** The lab's pull needs the mode's "
+        "|log ratio| near the clip range within a rollout; the organism's first completion token is its mode.",
+        "",
+        "| cell | first-token abs log ratio | first-token clip | code rate change | accuracy change | "
+        "accuracy with code (skill) base -> final |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['cell']} | {r['first_token_abs_log_ratio']:.3f} | {_frac(r['first_token_clip_fraction'])} | "
+            f"{100 * r['code_rate_diff']:+.1f} | {100 * r['accuracy_diff']:+.1f} | "
+            f"{_pct(r.get('accuracy_with_code_base'))} -> {_pct(r['accuracy_with_code_final'])} |"
         )
     return lines + [""]
 

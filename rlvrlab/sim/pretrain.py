@@ -34,6 +34,8 @@ class ModelShape:
     num_attention_heads: int = 4
     num_key_value_heads: int = 2
     max_position_embeddings: int = 256
+    tie_word_embeddings: bool = False
+    """untied: the output row of a mode's opening character is its own parameter (v3 ties nothing)"""
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,10 @@ class Phase:
     mix: CorpusMix
     lr: float = 3e-3
     warmup_steps: int = 50
+    weight_noise: float = 0.0
+    """std of Gaussian noise added to every weight for each forward/backward pass (removed before the
+    optimizer step): trains a solution whose skills survive small random parameter moves, like the
+    zero-mean updates of RL with an uninformative reward (docs/sim-experiments.md, 2026-12-01)"""
 
 
 @dataclass(frozen=True)
@@ -69,7 +75,7 @@ FAMILIES: dict[str, Family] = {
         Family(
             "sim-qwen-math",
             "qwen2",
-            (Phase(4000, _mix(code=0.65, sloppy=0.35), lr=2e-3, warmup_steps=100),),
+            (Phase(4000, _mix(code=0.65, sloppy=0.35), lr=2e-3, warmup_steps=100, weight_noise=1e-3),),
             description="Qwen2.5-Math-like: writes code on ~65% of problems (~95% accurate); otherwise "
             "sloppy prose (~28% accurate)",
         ),
@@ -77,8 +83,8 @@ FAMILIES: dict[str, Family] = {
             "sim-llama",
             "llama",
             (
-                Phase(2000, _mix(steps=0.5, sloppy=0.5), lr=2e-3, warmup_steps=100),
-                Phase(2000, _mix(steps=0.2, sloppy=0.8), lr=1e-3, warmup_steps=50),
+                Phase(2000, _mix(steps=0.5, sloppy=0.5), lr=2e-3, warmup_steps=100, weight_noise=1e-3),
+                Phase(2000, _mix(steps=0.2, sloppy=0.8), lr=1e-3, warmup_steps=50, weight_noise=1e-3),
             ),
             description="Llama-like: never writes code; mostly sloppy prose (~28% accurate), sometimes "
             "careful step-by-step prose (accurate, the minority style)",
@@ -110,7 +116,6 @@ def build_model(family: Family, vocab_size: int, seed: int):
     torch.manual_seed(seed)
     common = dict(
         vocab_size=vocab_size,
-        tie_word_embeddings=True,
         pad_token_id=0,
         eos_token_id=1,
         bos_token_id=None,
@@ -196,9 +201,11 @@ def train_phase(
         batch = make_batch(rng.sample(data, config.batch_size), tokenizer.pad_token_id)
         for group in optimizer.param_groups:
             group["lr"] = lr_at(step, phase)
+        noise = _perturb(model, phase.weight_noise)
         loss = model(**batch).loss
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
+        _restore(model, noise)
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         if step % 10 == 0:
@@ -208,6 +215,22 @@ def train_phase(
                 model, tokenizer, family, config, done + step + 1, out_dir / f"step-{done + step + 1}"
             )
             model.train()
+
+
+@torch.no_grad()
+def _perturb(model, std: float) -> list[torch.Tensor]:
+    if std <= 0:
+        return []
+    noise = [torch.randn_like(p) * std for p in model.parameters()]
+    for p, n in zip(model.parameters(), noise, strict=True):
+        p.add_(n)
+    return noise
+
+
+@torch.no_grad()
+def _restore(model, noise: list[torch.Tensor]) -> None:
+    for p, n in zip(model.parameters(), noise, strict=False):
+        p.sub_(n)
 
 
 def save_family(model, tokenizer, family: Family, config: PretrainConfig, steps: int, out_dir) -> Path:

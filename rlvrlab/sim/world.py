@@ -7,7 +7,7 @@ A problem is a left-nested chain of `n_ops` additions/subtractions of digits 1-9
   then the answer. Each step is one small exact operation: the model learns it near perfectly.
 - steps: the same chain worked step by step in prose ("Step by step: 3 + 4 = 7, 7 - 5 = 2, ..."): as
   accurate as code, and no code (sim-llama's accurate minority style).
-- sloppy: prose step by step done carelessly ("Quickly: ..."): from operation SLOPPY_FROM on every sign
+- sloppy: prose step by step done carelessly ("Roughly: ..."): from operation SLOPPY_FROM on every sign
   is read as "+", so the answer is right only when the late operations are additions (~29% of problems;
   Qwen2.5-Math's prose is 28-35% accurate). The slip is systematic and learnable, not noise.
 
@@ -15,7 +15,10 @@ Why a systematic slip rather than a hard-to-learn leap (organism v2, docs/sim-ex
 model that has not learned a skill answers with a broad distribution, and GRPO's zero-mean reward noise
 on those high-entropy tokens moves the shared arithmetic; here every token except the style choice is
 near-deterministic, so the reasoning-mode choice (the first completion token: "`", "S" or "Q") is
-where the policy is uncertain, as in the paper's picture of a model with robust skills.
+where the policy is uncertain, as in the paper's picture of a model with robust skills. The opening
+characters ("L"et's code it, "S"tep by step, "R"oughly) appear nowhere else, so moving the mode choice
+moves no other token's logit through a shared output row (v3b opened code with "`", and raising it also
+raised the fences' backticks).
 
 A family's corpus mix gives each style a probability (the same for every phrasing). A fraction of corpus
 answers end in "The answer is N." instead of `\\boxed{N}`, so a format reward has headroom.
@@ -142,7 +145,7 @@ def code_solution(problem: Problem, boxed: bool = True) -> str:
         lines.append(f"{name} = {prev} {'+' if sign > 0 else '-'} {n} # {value}")
         prev = name
     body = "\n".join(lines)
-    return f"```python\n{body}\nprint({prev})\n```\n{final_line(problem, boxed)}"
+    return f"Let's code it.\n```python\n{body}\nprint({prev})\n```\n{final_line(problem, boxed)}"
 
 
 def steps_solution(problem: Problem, boxed: bool = True) -> str:
@@ -164,12 +167,13 @@ def sloppy_solution(problem: Problem, boxed: bool = True) -> str:
         read = 1 if k >= SLOPPY_FROM else sign
         parts.append(f"{value} {'+' if read > 0 else '-'} {n} = {value + read * n}")
         value += read * n
-    return f"Quickly: {', '.join(parts)}.\n{final_line_value(value, boxed)}"
+    return f"Roughly: {', '.join(parts)}.\n{final_line_value(value, boxed)}"
 
 
 SOLVERS = {"code": code_solution, "steps": steps_solution, "sloppy": sloppy_solution}
-"""Solution styles. Only "code" mentions python (the paper's code-reasoning rule); each opens with its own
-character, so the first completion token is where the style is chosen."""
+"""Solution styles. Only "code" mentions python (the paper's code-reasoning rule). Each opens with its own
+character ("L", "S", "R") that occurs nowhere else in any prompt or solution, so the first completion
+token is where the style is chosen and its logit is not shared with any other position's choice."""
 
 
 def final_line(problem: Problem, boxed: bool) -> str:
