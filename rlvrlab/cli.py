@@ -75,9 +75,9 @@ def demo(
 @app.command("train")
 def train_command(
     out: Annotated[
-        Path,
+        Path | None,
         typer.Option("--out", help="RUN_DIR: config.yaml, metrics.jsonl, completions.jsonl, checkpoints."),
-    ],
+    ] = None,
     model: Annotated[str | None, typer.Option(help="Hub id or local folder.")] = None,
     data: Annotated[str | None, typer.Option(help="Data set name or path (e.g. deepscaler).")] = None,
     reward: Annotated[
@@ -89,10 +89,33 @@ def train_command(
     ] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="key=value override, repeatable.")] = None,
     resume: Annotated[bool, typer.Option(help="Continue from the last checkpoint in RUN_DIR.")] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Resolve and check the run (tokenizer, prompt, batches); no training."
+        ),
+    ] = False,
+    accelerate_config: Annotated[
+        Path | None, typer.Option(help="--dry-run: check the batches for this accelerate config's processes.")
+    ] = None,
 ) -> None:
     """GRPO training on TRL with the paper's settings (rlvrlab/train/config.py lists every key)."""
     from rlvrlab.train.run import train_from_cli
 
+    if dry_run:
+        from rlvrlab.train.dryrun import dry_run_from_cli, format_dry_run
+
+        try:
+            report = dry_run_from_cli(
+                config_path=config, accelerate_config=accelerate_config, preset=preset, overrides=set_ or [],
+                model=model, data=data, reward=reward, output_dir=str(out) if out else None,
+            )  # fmt: skip
+        except ValueError as err:
+            fail(str(err))
+        console.out(format_dry_run(report), highlight=False)
+        raise typer.Exit(2 if report.problems else 0)
+    if out is None:
+        fail("--out RUN_DIR is required (or pass --dry-run)")
     try:
         train_from_cli(
             out=out,
