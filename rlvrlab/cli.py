@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+import typer.core
 from rich.console import Console
 
 app = typer.Typer(
@@ -343,6 +344,57 @@ def sim_mechanism(
 def _mechanism_row(summary: dict) -> dict:
     """--json: the per-arm summary without the long per-rollout trajectories."""
     return {k: v for k, v in summary.items() if k not in ("p_mode", "expected_accuracy")}
+class _SweepGroup(typer.core.TyperGroup):
+    """`rlvr sweep SPEC ...` means `rlvr sweep run SPEC ...`; `status` is the other command."""
+
+    def resolve_command(self, ctx, args):  # type: ignore[no-untyped-def]
+        if args and args[0] not in self.commands:
+            args = ["run", *args]
+        return super().resolve_command(ctx, args)
+
+
+sweep_app = typer.Typer(
+    cls=_SweepGroup,
+    no_args_is_help=True,
+    help="A grid of GRPO runs + evals: `rlvr sweep SPEC.yaml --out DIR [--backend local|ray|slurm]`, "
+    "`rlvr sweep status DIR [--json]`.",
+)
+app.add_typer(sweep_app, name="sweep")
+
+
+@sweep_app.command("run")
+def sweep_run(
+    spec: Annotated[Path, typer.Argument(help="Sweep spec YAML (configs/sweeps/*.yaml).")],
+    out: Annotated[Path, typer.Option(help="Sweep folder: runs/<cell>/ (+ eval/), base/, state/, logs/.")],
+    backend: Annotated[str, typer.Option(help="local | ray | slurm")] = "local",
+    workers: Annotated[int, typer.Option(help="local: jobs at a time.")] = 2,
+    address: Annotated[
+        str | None,
+        typer.Option(help="ray: cluster address (auto, ray://head:10001); default: a local cluster."),
+    ] = None,
+) -> None:
+    """Run what is missing of a grid: finished cells are skipped, failed ones resume."""
+    from rlvrlab.sweep.command import sweep_command
+
+    try:
+        failed = sweep_command(console, spec, out, backend, workers=workers, address=address)
+    except ValueError as err:
+        fail(str(err))
+    raise typer.Exit(1 if failed else 0)
+
+
+@sweep_app.command("status")
+def sweep_status(
+    out: Annotated[Path, typer.Argument(help="Sweep folder.")],
+    json_out: Annotated[bool, typer.Option("--json", help="A JSON list of {cell, status, ...}.")] = False,
+) -> None:
+    """Each cell's state: finished, running, failed or pending."""
+    from rlvrlab.sweep.command import status_command
+
+    try:
+        status_command(console, out, json_out)
+    except ValueError as err:
+        fail(str(err))
 
 
 data_app = typer.Typer(help="Inspect data sets: shipped names, local files or hub ids.", no_args_is_help=True)

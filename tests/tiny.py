@@ -117,3 +117,30 @@ def build_tiny_model(
     model.save_pretrained(path)
     tokenizer.save_pretrained(path)
     return path
+
+
+def teach_continuation(path: Path, prompts: list[str], continuation: str, steps: int = 100) -> Path:
+    """Overfit the tiny model at `path` to answer every prompt with `continuation` (a few seconds of Adam on
+    CPU), so tests can rely on what it generates; saved in place."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    model = AutoModelForCausalLM.from_pretrained(path)
+    rows = [
+        (tokenizer(p)["input_ids"], tokenizer(continuation, add_special_tokens=False)["input_ids"])
+        for p in prompts
+    ]
+    width = max(len(a) + len(b) for a, b in rows)
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    ids = torch.tensor([a + b + [pad] * (width - len(a) - len(b)) for a, b in rows])
+    labels = torch.tensor([[-100] * len(a) + b + [-100] * (width - len(a) - len(b)) for a, b in rows])
+    mask = torch.tensor([[1] * (len(a) + len(b)) + [0] * (width - len(a) - len(b)) for a, b in rows])
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    model.train()
+    for _ in range(steps):
+        model(input_ids=ids, attention_mask=mask, labels=labels).loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    model.save_pretrained(path)
+    return path

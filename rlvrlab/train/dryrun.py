@@ -189,7 +189,11 @@ def _trl_arguments(report: DryRun) -> dict[str, Any]:
 
 
 def dry_run_from_cli(
-    *, config_path: Path | None, accelerate_config: Path | None, **resolve_args: Any
+    *,
+    config_path: Path | None,
+    accelerate_config: Path | None,
+    prompt_sample: int = 2000,
+    **resolve_args: Any,
 ) -> DryRun:
     """`rlvr train --dry-run`: the config as `rlvr train` would resolve it; the process count from
     --accelerate-config, else from the recipe's resources, else 1; the recipe's eval plan if it has one."""
@@ -202,7 +206,7 @@ def dry_run_from_cli(
         processes = accelerate_processes(accelerate_config)
     else:
         processes = recipe.resources.num_processes
-    return dry_run(config, processes, recipe.eval if config_path else None)
+    return dry_run(config, processes, recipe.eval if config_path else None, prompt_sample=prompt_sample)
 
 
 def format_dry_run(report: DryRun) -> str:
