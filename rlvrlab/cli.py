@@ -344,6 +344,8 @@ def sim_mechanism(
 def _mechanism_row(summary: dict) -> dict:
     """--json: the per-arm summary without the long per-rollout trajectories."""
     return {k: v for k, v in summary.items() if k not in ("p_mode", "expected_accuracy")}
+
+
 class _SweepGroup(typer.core.TyperGroup):
     """`rlvr sweep SPEC ...` means `rlvr sweep run SPEC ...`; `status` is the other command."""
 
