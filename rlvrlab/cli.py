@@ -374,12 +374,15 @@ def sweep_run(
         str | None,
         typer.Option(help="ray: cluster address (auto, ray://head:10001); default: a local cluster."),
     ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List the cells and GPU-hours; run nothing.")
+    ] = False,
 ) -> None:
     """Run what is missing of a grid: finished cells are skipped, failed ones resume."""
     from rlvrlab.sweep.command import sweep_command
 
     try:
-        failed = sweep_command(console, spec, out, backend, workers=workers, address=address)
+        failed = sweep_command(console, spec, out, backend, workers=workers, address=address, dry_run=dry_run)
     except ValueError as err:
         fail(str(err))
     raise typer.Exit(1 if failed else 0)

@@ -21,14 +21,14 @@ MAX_NEW = 48  # the taught text runs past this: without the stop every completio
 def chatty_base_model(tmp_path_factory):
     """A base model (no chat template, so prompt "auto" resolves to r1) that writes past </answer>."""
     path = build_tiny_model(tmp_path_factory.mktemp("chatty"), arch="qwen2", style="olmo2-base", hidden=64)
-    prompts = [get_prompt("r1").render(p.problem) for p in load_problems("math500", limit=16)]
-    return teach_continuation(path, prompts, ANSWER + AFTER, steps=100)
+    prompts = [get_prompt("r1").render(p.problem) for p in load_problems("math500", limit=8)]
+    return teach_continuation(path, prompts, ANSWER + AFTER, steps=80)
 
 
 def _rollout(model_dir, out, *overrides):
     config = tiny_config(
         model_dir, out, "max_steps=1", "learning_rate=1e-7", f"max_completion_length={MAX_NEW}",
-        "data_limit=16", "updates_per_rollout=1", *overrides,
+        "data_limit=8", "updates_per_rollout=1", *overrides,
     )  # fmt: skip
     train(config)
     return read_jsonl(out / "completions.jsonl"), read_jsonl(out / "metrics.jsonl")[0]

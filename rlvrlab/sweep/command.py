@@ -40,17 +40,28 @@ def sweep_command(
     workers: int = 2,
     address: str | None = None,
     gpus: int | None = None,
+    dry_run: bool = False,
 ) -> int:
-    """Run what is missing of the grid; returns the number of jobs that failed in this invocation."""
+    """Run what is missing of the grid; returns the number of jobs that failed in this invocation.
+    `dry_run`: list the cells and the expected GPU-hours, write nothing."""
     if backend not in BACKENDS:
         raise ValueError(f"--backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     if workers < 1:
         raise ValueError(f"--workers must be >= 1, got {workers}")
+    if dry_run:
+        sweep = load_sweep(spec)
+        for job in sweep.jobs:
+            console.print(f"{job.name}  ({_describe(job)})", highlight=False, soft_wrap=True)
+        console.print(
+            f"{len(sweep.cells)} cells + {len(sweep.bases)} base evals; {_estimate(sweep)}", highlight=False
+        )
+        return 0
     sweep = start_sweep(spec, out)
     todo = jobs_to_run(out, sweep)
     finished = len(sweep.jobs) - len(todo)
     console.print(f"sweep {sweep.name}: {len(sweep.cells)} cells + {len(sweep.bases)} base evals in {out}; "
-                  f"{finished} finished or running, {len(todo)} to run ({backend})")  # fmt: skip
+                  f"{finished} finished or running, {len(todo)} to run ({backend}); {_estimate(sweep)}",
+                  highlight=False, soft_wrap=True)  # fmt: skip
     if not todo:
         return 0
     if backend == "slurm":
@@ -59,8 +70,8 @@ def sweep_command(
         ids = backends.submit_slurm(scripts)
         for script, job_id in zip(scripts, ids or [None] * len(scripts), strict=True):
             shown = f"submitted job {job_id}" if job_id else "sbatch not found; submit with"
-            console.print(f"{shown}: sbatch {script}", highlight=False)
-        console.print(f"follow it with: rlvr sweep status {out}", highlight=False)
+            console.print(f"{shown}: sbatch {script}", highlight=False, soft_wrap=True)
+        console.print(f"follow it with: rlvr sweep status {out}", highlight=False, soft_wrap=True)
         return 0
     failed: list[str] = []
     started = time.monotonic()
@@ -69,7 +80,11 @@ def sweep_command(
         if code:
             failed.append(job.name)
         word = "finished" if code == 0 else f"FAILED (exit {code}; log: {out}/logs/{job.name}.log)"
-        console.print(f"[{(time.monotonic() - started) / 60:5.1f} min] {job.name}: {word}", highlight=False)
+        console.print(
+            f"[{(time.monotonic() - started) / 60:5.1f} min] {job.name}: {word}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
     if backend == "local":
         visible = gpus if gpus is not None else _visible_gpus()
@@ -78,6 +93,25 @@ def sweep_command(
         backends.run_ray(out, todo, on_done, address=address)
     status_command(console, out, as_json=False)
     return len(failed)
+
+
+def _describe(job: Job) -> str:
+    if job.kind == "base":
+        return f"eval {job.model} on {','.join(job.eval.benchmarks)}"
+    r = job.resources
+    where = f"{r.gpus} GPU(s)" if r.gpus else f"{r.cpus} CPU(s)"
+    return f"{job.model}, reward {job.train['reward']}, seed {job.train['seed']}, {job.train['max_steps']} steps, {where}"
+
+
+def _estimate(sweep: Sweep) -> str:
+    """Expected GPU-hours of the training cells, from each recipe's `resources.hours`."""
+    known = [c for c in sweep.cells if c.resources.hours is not None and c.resources.gpus]
+    if not known:
+        return "no GPU-hour estimate (no resources.hours)"
+    hours = sum(c.resources.gpus * c.resources.hours for c in known)
+    return (
+        f"expected ~{hours:,.0f} GPU-hours of training ({len(known)} runs with resources.hours), evals extra"
+    )
 
 
 def _visible_gpus() -> int:
@@ -97,14 +131,15 @@ def status_command(console: Console, out: Path, as_json: bool) -> list[dict[str,
     sweep, _ = open_sweep(out)
     rows = sweep_status(out, sweep)
     if as_json:
-        console.out(json.dumps(rows, indent=2), highlight=False)
+        console.out(json.dumps(rows, indent=2), highlight=False, soft_wrap=True)
         return rows
     table = Table("cell", "status", "attempts", "host", "error", title=f"sweep {sweep.name} ({out})")
+    table.columns[0].overflow = "fold"  # full cell names, never "…"
     for row in rows:
         table.add_row(
             row["cell"], row["status"], str(row["attempts"]), row["host"] or "-", row.get("error") or ""
         )
     console.print(table)
     counts = {s: sum(r["status"] == s for r in rows) for s in STATUSES}
-    console.print(", ".join(f"{n} {s}" for s, n in counts.items()), highlight=False)
+    console.print(", ".join(f"{n} {s}" for s, n in counts.items()), highlight=False, soft_wrap=True)
     return rows
