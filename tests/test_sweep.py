@@ -188,10 +188,17 @@ def test_ray_sweep_on_a_local_cluster(tmp_path):
     assert "finished" in log
 
 
-def _one_family_spec(tmp_path: Path) -> Path:
-    """sim-2x2 restricted to sim-llama (2 cells + 1 base eval): the scheduler path at half the cost."""
+def _one_family_spec(tmp_path: Path, processes: int = 1) -> Path:
+    """sim-2x2 restricted to sim-llama (2 cells + 1 base eval): the scheduler path at half the cost. With
+    2 processes the cells train through `accelerate launch` (configs/accelerate/cpu-2proc.yaml, gloo)."""
     spec = yaml.safe_load(SIM.read_text())
     spec["axes"]["model"] = ["sim-llama"]
+    if processes == 2:  # 8-completion mini-batches = micro-batch 4 x 2 processes
+        spec["train"]["micro_batch_size"] = 4
+        spec["resources"] = {
+            "cpus": 2,
+            "accelerate_config": str(ROOT / "configs" / "accelerate" / "cpu-2proc.yaml"),
+        }
     path = tmp_path / "sim-1x2.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False))
     return path
@@ -202,7 +209,7 @@ def _one_family_spec(tmp_path: Path) -> Path:
     not slurm.available() and not os.environ.get("CI"), reason="no SLURM (scripts/ensure-slurm.sh)"
 )
 def test_slurm_sweep_on_a_real_single_node_cluster(tmp_path):
-    spec, out = _one_family_spec(tmp_path), tmp_path / "sweep"
+    spec, out = _one_family_spec(tmp_path, processes=2), tmp_path / "sweep"
     with slurm.local_slurm(tmp_path / "slurm") as env:
         result = subprocess.run([sys.executable, "-m", "rlvrlab.cli", "sweep", str(spec), "--out", str(out),
                                  "--backend", "slurm"], env={**ENV, **env}, cwd=ROOT, capture_output=True, text=True)  # fmt: skip
@@ -211,6 +218,10 @@ def test_slurm_sweep_on_a_real_single_node_cluster(tmp_path):
     status = _status(out)
     assert {row["status"] for row in status.values()} == {"finished"}, status
     assert len(list((out / "logs").glob("slurm-*.out"))) == 3  # one array task per job
+    cell = "model=sim-llama--reward=random--seed=1"
+    assert "accelerate launch --config_file" in (out / "logs" / f"{cell}.log").read_text()
+    metrics = [json.loads(line) for line in (out / "runs" / cell / "metrics.jsonl").read_text().splitlines()]
+    assert [m["world_size"] for m in metrics] == [2, 2, 2]  # two training processes per cell
 
 
 @pytest.mark.slow
