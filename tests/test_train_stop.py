@@ -27,7 +27,8 @@ def chatty_base_model(tmp_path_factory):
 
 def _rollout(model_dir, out, *overrides):
     config = tiny_config(
-        model_dir, out, "max_steps=1", "learning_rate=1e-7", f"max_completion_length={MAX_NEW}", "temperature=0.2",
+        model_dir, out, "max_steps=1", "learning_rate=1e-7", f"max_completion_length={MAX_NEW}",
+        "temperature=0.2",  # sample near-greedily: the taught text comes out (this test is about stopping)
         "data_limit=8", "updates_per_rollout=1", *overrides,
     )  # fmt: skip
     train(config)

@@ -13,10 +13,12 @@ only shared state (it must be on a file system every machine mounts).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -29,18 +31,36 @@ from rlvrlab.sweep.spec import Job
 OnDone = Callable[[Job, int], None]
 
 
-def run_job_process(sweep_dir: str, name: str, cpus: int, devices: str | None = None) -> int:
-    """Start the job runner as a subprocess, its output appended to logs/<job>.log; its exit status."""
+def run_job_process(
+    sweep_dir: str, name: str, cpus: int, devices: str | None = None, live: set | None = None
+) -> int:
+    """Start the job runner as a subprocess in its own session (so one job, with every process it starts,
+    can be killed alone), its output appended to logs/<job>.log; its exit status. `live` tracks the
+    running processes so the caller can stop them."""
     log = Path(sweep_dir) / "logs" / f"{name}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", str(cpus))}
     if devices is not None:
         env["CUDA_VISIBLE_DEVICES"] = devices
+    command = [sys.executable, "-m", "rlvrlab.sweep.cell", str(sweep_dir), name]
     with open(log, "a", encoding="utf-8") as out:
-        command = [sys.executable, "-m", "rlvrlab.sweep.cell", str(sweep_dir), name]
-        return subprocess.run(
+        process = subprocess.Popen(
             command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
-        ).returncode
+        )
+        if live is not None:
+            live.add(process)
+        try:
+            return process.wait()
+        finally:
+            if live is not None:
+                live.discard(process)
+
+
+def _stop(processes: set) -> None:
+    """SIGTERM the sessions of jobs still running (the sweep command was interrupted)."""
+    for process in list(processes):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
 
 
 def run_local(sweep_dir: Path, jobs: list[Job], workers: int, on_done: OnDone, gpus: int = 0) -> None:
@@ -58,17 +78,25 @@ def run_local(sweep_dir: Path, jobs: list[Job], workers: int, on_done: OnDone, g
         for _ in range(workers):
             slices.put(None)
 
+    live: set = set()
+
     def one(job: Job) -> int:
         devices = slices.get()
         try:
-            return run_job_process(str(sweep_dir), job.name, job.resources.cpus, devices)
+            return run_job_process(str(sweep_dir), job.name, job.resources.cpus, devices, live)
         finally:
             slices.put(devices)
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
         futures = {pool.submit(one, job): job for job in jobs}
         for future in as_completed(futures):
             on_done(futures[future], future.result())
+    except BaseException:  # Ctrl-C or an error here: stop what runs, start nothing new
+        pool.shutdown(wait=False, cancel_futures=True)
+        _stop(live)
+        raise
+    pool.shutdown()
 
 
 def run_ray(

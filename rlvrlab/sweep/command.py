@@ -131,7 +131,7 @@ def status_command(console: Console, out: Path, as_json: bool) -> list[dict[str,
     sweep, _ = open_sweep(out)
     rows = sweep_status(out, sweep)
     if as_json:
-        console.out(json.dumps(rows, indent=2), highlight=False, soft_wrap=True)
+        console.out(json.dumps(rows, indent=2), highlight=False)
         return rows
     table = Table("cell", "status", "attempts", "host", "error", title=f"sweep {sweep.name} ({out})")
     table.columns[0].overflow = "fold"  # full cell names, never "…"
