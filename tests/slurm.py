@@ -87,7 +87,9 @@ def local_slurm(root: Path, timeout: float = 60.0) -> Iterator[dict[str, str]]:
     try:
         _wait_idle(env, timeout, root)
         yield env
-    finally:
+    finally:  # cancel what is left (this private cluster's jobs only), then stop the daemons
+        subprocess.run(["scancel", "--full", "--user", str(os.geteuid())], env=env, capture_output=True)
+        time.sleep(2)
         for daemon in daemons:
             daemon.send_signal(signal.SIGTERM)
         for daemon in daemons:

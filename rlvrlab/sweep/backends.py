@@ -150,6 +150,7 @@ def slurm_script(sweep_dir: Path, jobs: list[Job], workdir: Path, options: dict[
         f"JOBS=({names})",
         'JOB="${JOBS[$SLURM_ARRAY_TASK_ID]}"',
         f"cd {shlex.quote(str(workdir))}",
+        f"mkdir -p {shlex.quote(str(sweep_dir))}/logs",
     ]
     if res.accelerate_config:
         lines += [
