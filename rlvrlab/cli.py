@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+import typer.core
 from rich.console import Console
 
 app = typer.Typer(
@@ -75,9 +76,9 @@ def demo(
 @app.command("train")
 def train_command(
     out: Annotated[
-        Path,
+        Path | None,
         typer.Option("--out", help="RUN_DIR: config.yaml, metrics.jsonl, completions.jsonl, checkpoints."),
-    ],
+    ] = None,
     model: Annotated[str | None, typer.Option(help="Hub id or local folder.")] = None,
     data: Annotated[str | None, typer.Option(help="Data set name or path (e.g. deepscaler).")] = None,
     reward: Annotated[
@@ -89,10 +90,33 @@ def train_command(
     ] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="key=value override, repeatable.")] = None,
     resume: Annotated[bool, typer.Option(help="Continue from the last checkpoint in RUN_DIR.")] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Resolve and check the run (tokenizer, prompt, batches); no training."
+        ),
+    ] = False,
+    accelerate_config: Annotated[
+        Path | None, typer.Option(help="--dry-run: check the batches for this accelerate config's processes.")
+    ] = None,
 ) -> None:
     """GRPO training on TRL with the paper's settings (rlvrlab/train/config.py lists every key)."""
     from rlvrlab.train.run import train_from_cli
 
+    if dry_run:
+        from rlvrlab.train.dryrun import dry_run_from_cli, format_dry_run
+
+        try:
+            report = dry_run_from_cli(
+                config_path=config, accelerate_config=accelerate_config, preset=preset, overrides=set_ or [],
+                model=model, data=data, reward=reward, output_dir=str(out) if out else None,
+            )  # fmt: skip
+        except ValueError as err:
+            fail(str(err))
+        console.out(format_dry_run(report), highlight=False)
+        raise typer.Exit(2 if report.problems else 0)
+    if out is None:
+        fail("--out RUN_DIR is required (or pass --dry-run)")
     try:
         train_from_cli(
             out=out,
@@ -320,6 +344,62 @@ def sim_mechanism(
 def _mechanism_row(summary: dict) -> dict:
     """--json: the per-arm summary without the long per-rollout trajectories."""
     return {k: v for k, v in summary.items() if k not in ("p_mode", "expected_accuracy")}
+
+
+class _SweepGroup(typer.core.TyperGroup):
+    """`rlvr sweep SPEC ...` means `rlvr sweep run SPEC ...`; `status` is the other command."""
+
+    def resolve_command(self, ctx, args):  # type: ignore[no-untyped-def]
+        if args and args[0] not in self.commands:
+            args = ["run", *args]
+        return super().resolve_command(ctx, args)
+
+
+sweep_app = typer.Typer(
+    cls=_SweepGroup,
+    no_args_is_help=True,
+    help="A grid of GRPO runs + evals: `rlvr sweep SPEC.yaml --out DIR [--backend local|ray|slurm]`, "
+    "`rlvr sweep status DIR [--json]`.",
+)
+app.add_typer(sweep_app, name="sweep")
+
+
+@sweep_app.command("run")
+def sweep_run(
+    spec: Annotated[Path, typer.Argument(help="Sweep spec YAML (configs/sweeps/*.yaml).")],
+    out: Annotated[Path, typer.Option(help="Sweep folder: runs/<cell>/ (+ eval/), base/, state/, logs/.")],
+    backend: Annotated[str, typer.Option(help="local | ray | slurm")] = "local",
+    workers: Annotated[int, typer.Option(help="local: jobs at a time.")] = 2,
+    address: Annotated[
+        str | None,
+        typer.Option(help="ray: cluster address (auto, ray://head:10001); default: a local cluster."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List the cells and GPU-hours; run nothing.")
+    ] = False,
+) -> None:
+    """Run what is missing of a grid: finished cells are skipped, failed ones resume."""
+    from rlvrlab.sweep.command import sweep_command
+
+    try:
+        failed = sweep_command(console, spec, out, backend, workers=workers, address=address, dry_run=dry_run)
+    except ValueError as err:
+        fail(str(err))
+    raise typer.Exit(1 if failed else 0)
+
+
+@sweep_app.command("status")
+def sweep_status(
+    out: Annotated[Path, typer.Argument(help="Sweep folder.")],
+    json_out: Annotated[bool, typer.Option("--json", help="A JSON list of {cell, status, ...}.")] = False,
+) -> None:
+    """Each cell's state: finished, running, failed or pending."""
+    from rlvrlab.sweep.command import status_command
+
+    try:
+        status_command(console, out, json_out)
+    except ValueError as err:
+        fail(str(err))
 
 
 data_app = typer.Typer(help="Inspect data sets: shipped names, local files or hub ids.", no_args_is_help=True)

@@ -61,18 +61,25 @@ def _eval_summary(folder: Path) -> dict[str, Any]:
     return json.loads((folder / "summary.json").read_text(encoding="utf-8"))["benchmarks"]["sim500"]
 
 
-def _per_problem(folder: Path, key: str) -> dict[str, float]:
-    """{problem_id: mean of a per-sample flag} from an eval folder's samples.jsonl."""
+def _per_problem(folder: Path, key: str, benchmark: str | None = None) -> dict[str, float]:
+    """{problem_id: mean of a per-sample flag} from an eval folder's samples.jsonl (one benchmark's rows
+    when `benchmark` is given)."""
     from rlvrlab.evaluate.metrics import group_by_problem
 
-    groups = group_by_problem(read_jsonl(folder / "samples.jsonl"))
-    return {pid: _mean([float(bool(r.get(key))) for r in rows]) for pid, rows in groups.items()}
+    rows = [
+        r for r in read_jsonl(folder / "samples.jsonl") if benchmark is None or r["benchmark"] == benchmark
+    ]
+    return {pid: _mean([float(bool(r.get(key))) for r in g]) for pid, g in group_by_problem(rows).items()}
 
 
-def paired_changes(pairs: list[tuple[Path, Path]], key: str = "correct") -> list[list[float]]:
+def paired_changes(
+    pairs: list[tuple[Path, Path]], key: str = "correct", benchmark: str | None = None
+) -> list[list[float]]:
     """(seeds x problems) per-problem changes final - base of a per-sample flag, on the problems every
     eval covers, in one order (the table `rlvrlab.stats.pooled_change` takes)."""
-    tables = [(_per_problem(base, key), _per_problem(final, key)) for base, final in pairs]
+    tables = [
+        (_per_problem(base, key, benchmark), _per_problem(final, key, benchmark)) for base, final in pairs
+    ]
     shared = sorted(set.intersection(*(set(b) & set(f) for b, f in tables)))
     if not shared:
         raise ValueError(f"no problem is shared by all of {[str(f) for _, f in pairs]} and their bases")

@@ -26,11 +26,13 @@ from rlvrlab.report.tables import (
     Table,
     contribution_table,
     eval_table,
+    pct,
     run_table,
     to_html,
     to_markdown,
     transition_table,
 )
+from rlvrlab.sweep.discover import is_sweep_dir, sweep_inputs
 
 logger = logging.getLogger(__name__)
 
@@ -140,6 +142,61 @@ def _transition_section(results: list[dict[str, Any]], out: Path) -> _Section:
     return section
 
 
+def _sweep_section(sweeps: list[Path], out: Path) -> _Section:
+    """The headline of sweep folders (rlvrlab.sweep.discover): accuracy change per condition and model,
+    pooled over seeds and problems, as a table and one figure per benchmark."""
+    from rlvrlab.sweep.discover import headline_rows, plot_headline
+
+    rows = [row for sweep in sweeps for row in headline_rows(sweep)]
+    table = Table(
+        "Accuracy change per model and condition (points; 95% interval over seeds x problems)",
+        [
+            "model",
+            "condition",
+            "benchmark",
+            "seeds",
+            "problems",
+            "accuracy base -> final",
+            "change",
+            "code rate change",
+        ],
+    )
+    for r in rows:
+        table.rows.append(
+            [r["model"], r["condition"], r["benchmark"], ", ".join(map(str, r["seeds"])), str(r["n_problems"]),
+             f"{pct(r['accuracy_base'])} -> {pct(r['accuracy_final'])}",
+             _change(r["accuracy_change"], r["accuracy_change_ci95"]),
+             _change(r["code_rate_change"], r["code_rate_change_ci95"])]
+        )  # fmt: skip
+    section = _Section(
+        "Headline: accuracy change after training",
+        "Each cell's final eval against its base model's.",
+        [table],
+    )
+    for benchmark in dict.fromkeys(r["benchmark"] for r in rows):
+        name = f"headline-{_slug(benchmark)}.png"
+        if plot_headline(rows, out / name, benchmark):
+            section.images.append((name, f"Accuracy change on {benchmark}"))
+    return section
+
+
+def _change(mean: float, ci: list[float]) -> str:
+    return f"{100 * mean:+.1f} [{100 * ci[0]:+.1f}, {100 * ci[1]:+.1f}]"
+
+
+def _sweep_pairs(sweeps: list[Path], evals: list[EvalSet]) -> list[tuple[EvalSet, EvalSet]]:
+    """(base eval, cell eval) per benchmark: in a sweep every cell is compared with its own base model."""
+    from rlvrlab.sweep.discover import sweep_cells
+
+    by_name = {(ev.name, ev.benchmark): ev for ev in evals}
+    pairs = []
+    for cell in (c for sweep in sweeps for c in sweep_cells(sweep) if c.base_dir is not None):
+        for (name, benchmark), ev in by_name.items():
+            if name == f"{cell.name}/eval" and (cell.base_dir.name, benchmark) in by_name:
+                pairs.append((by_name[(cell.base_dir.name, benchmark)], ev))
+    return pairs
+
+
 def _page_html(title: str, sources: list[str], sections: list[_Section]) -> str:
     parts = [f"<h1>{html.escape(title)}</h1>", _sources_html(sources)]
     for s in sections:
@@ -185,17 +242,19 @@ def write_report(
         raise ValueError("report: give at least one run or eval dir")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    sweeps = [Path(p) for p in inputs if is_sweep_dir(Path(p))]  # a sweep folder: its base evals and runs
+    inputs = [q for p in inputs for q in (sweep_inputs(Path(p)) if Path(p) in sweeps else [p])]
     run_inputs, eval_inputs = collect_inputs(inputs)
     runs = [load_run(path, name) for name, path in run_inputs]
     evals = [ev for name, path in eval_inputs for ev in load_eval(path, name)]
-    sections = []
+    sections = [_sweep_section(sweeps, out)] if sweeps else []
     if runs:
         sections.append(_run_section(runs, out))
     if evals:
         sections.append(_eval_section([eval_stats(ev, n_boot) for ev in evals], out))
     if baseline is not None and baseline not in {ev.name for ev in evals}:
         raise ValueError(f"report: no eval named {baseline!r} (have {sorted({ev.name for ev in evals})})")
-    pairs = _pairs(evals, baseline)
+    pairs = _sweep_pairs(sweeps, evals) if sweeps and baseline is None else _pairs(evals, baseline)
     if pairs:
         results = [transitions(a, b, n_boot=n_boot) for a, b in pairs]
         sections.append(_transition_section(results, out))

@@ -31,6 +31,8 @@ from typing import Any, Literal, get_args, get_type_hints
 
 import yaml
 
+from rlvrlab.train.recipe import RECIPE_BLOCKS
+
 logger = logging.getLogger(__name__)
 
 LossNormalisation = Literal["bnpo", "grpo", "dapo"]
@@ -229,6 +231,8 @@ def load_yaml(path: Path) -> dict[str, Any]:
         raise ValueError(f"{path}: expected a mapping of config keys, got {type(data).__name__}")
     if isinstance(data.get("clip"), bool):  # YAML 1.1 reads a bare `clip: off` as False
         data["clip"] = "on" if data["clip"] else "off"
+    for block in RECIPE_BLOCKS:  # a recipe's eval/resources blocks: read by rlvrlab.train.recipe, not here
+        data.pop(block, None)
     unknown = sorted(set(data) - set(_field_types()) - {"preset"})
     if unknown:
         raise ValueError(f"{path}: unknown config keys {unknown}; see rlvrlab/train/config.py for the fields")
@@ -268,9 +272,13 @@ def to_grpo_config(config: TrainConfig, num_processes: int = 1, **extra: Any) ->
     inside a rollout (TRL would regenerate it)."""
     from trl import GRPOConfig
 
+    return GRPOConfig(**{**grpo_arguments(config, num_processes), **extra})
+
+
+def grpo_arguments(config: TrainConfig, num_processes: int = 1) -> dict[str, Any]:
+    """The GRPOConfig keyword arguments for `num_processes` training processes (validated first)."""
     config.validate(num_processes)
-    args = {**_batching_args(config, num_processes), **_algorithm_args(config), **_run_args(config)}
-    return GRPOConfig(**{**args, **extra})
+    return {**_batching_args(config, num_processes), **_algorithm_args(config), **_run_args(config)}
 
 
 def _batching_args(config: TrainConfig, num_processes: int) -> dict[str, Any]:

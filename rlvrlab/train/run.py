@@ -48,7 +48,8 @@ def build_dataset(config: TrainConfig, tokenizer: Any) -> Any:
 
     spec = get_prompt(resolve_prompt_name(config, tokenizer))
     problems = load_problems(config.data, limit=config.data_limit)
-    dataset = to_hf_dataset(problems, lambda text: spec.render(text, tokenizer))
+    example = problems[0].problem if problems else ""
+    dataset = to_hf_dataset(problems, prompt_renderer(spec, tokenizer, example))
     before = len(dataset)
     dataset = dataset.filter(
         lambda row: len(tokenizer(row["prompt"])["input_ids"]) <= config.max_prompt_length
@@ -63,6 +64,29 @@ def build_dataset(config: TrainConfig, tokenizer: Any) -> Any:
     if len(dataset) == 0:
         raise ValueError(f"no prompt of {config.data!r} fits max_prompt_length={config.max_prompt_length}")
     return dataset
+
+
+def doubled_bos(prompt: str, tokenizer: Any) -> str:
+    """The BOS text to strip from rendered prompts ("" if none): chat templates like Llama 3's start with
+    `<|begin_of_text|>` and TRL tokenizes text prompts with special tokens on, so a tokenizer that adds BOS
+    itself would give the model two BOS tokens, which it never saw in pretraining or instruction tuning.
+    Evaluation tokenizes without special tokens and keeps the template's text as is."""
+    bos = tokenizer.bos_token
+    if not bos or not prompt.startswith(bos):
+        return ""
+    ids = tokenizer(prompt)["input_ids"]
+    return bos if len(ids) > 1 and ids[0] == ids[1] == tokenizer.bos_token_id else ""
+
+
+def prompt_renderer(spec: Any, tokenizer: Any, example: str) -> Callable[[str], str]:
+    """problem text -> training prompt text, as TRL will tokenize it (one BOS; decided on `example`)."""
+    strip = doubled_bos(spec.render(example, tokenizer), tokenizer)
+
+    def render(problem: str) -> str:
+        text = spec.render(problem, tokenizer)
+        return text[len(strip) :] if strip and text.startswith(strip) else text
+
+    return render
 
 
 def build_rewards(config: TrainConfig) -> list[Callable[..., list[float]]]:
@@ -86,10 +110,11 @@ def build_trainer(
     run_dir = Path(config.output_dir)
     model, tokenizer = load_policy(config)
     dataset = build_dataset(config, tokenizer)
+    prompt = get_prompt(resolve_prompt_name(config, tokenizer))
     grpo_config = to_grpo_config(
         dataclasses.replace(config, output_dir=str(run_dir / "checkpoints")),
         distributed_state().num_processes,
-        **{"use_cpu": use_cpu(), **(grpo_overrides or {})},
+        **{"use_cpu": use_cpu(), **vllm_stop_arguments(config, prompt.stop), **(grpo_overrides or {})},
     )
     trainer = RLVRTrainer(
         model=model,
@@ -100,8 +125,9 @@ def build_trainer(
         second_whitening=config.second_whitening,
         ratio_epsilon=config.epsilon,
         grading_mode=config.grading_mode,
-        extract_mode=get_prompt(resolve_prompt_name(config, tokenizer)).answer_mode,
+        extract_mode=prompt.answer_mode,
         log_completions_every=config.log_completions_every if run_logs else 0,
+        stop_strings=prompt.stop,
     )
     if run_logs:
         trainer.add_callback(RunLogCallback(run_dir, trainer))
@@ -119,6 +145,14 @@ def build_trainer(
                 )
             )
     return trainer
+
+
+def vllm_stop_arguments(config: TrainConfig, stop: tuple[str, ...]) -> dict[str, Any]:
+    """GRPOConfig arguments that make vLLM rollouts end at the prompt's stop strings (kept in the text, as the
+    transformers backend keeps them, so both backends train on the same tokens)."""
+    if not (config.use_vllm and stop):
+        return {}
+    return {"generation_kwargs": {"stop": list(stop), "include_stop_str_in_output": True}}
 
 
 def use_cpu() -> bool:

@@ -17,6 +17,11 @@
   organism, and often a real model, picks its reasoning mode) vs `clip/other_tokens/*`,
   `policy/first_token/mean_abs_log_ratio` (how far the mode decision moved within the rollout),
   `policy/first_token/mean_prob`, and `policy/{code,prose}/{mean_token_prob,entropy}` per completion mode;
+- stop strings (the r1 prompt's "</answer>") in training rollouts: `stop_strings` ends generation there with
+  the transformers backend too (TRL 1.16 honours them only through vLLM's SamplingParams, which
+  `rlvrlab.train.run` sets), and each completion is cut right after its first stop string, so the tokens
+  `generate` pads a finished row with are never trained on. `completion/truncated_fraction` counts such a
+  completion as finished, not truncated;
 - per-completion records (id, completion, rewards, final advantage, uses_code, correct) for completions.jsonl
   and `train/accuracy` (grading.grade against the `answer` column, whatever the training reward) and
   `train/code_rate`; `time/reward_s` and `time/grading_s` per rollout.
@@ -35,9 +40,11 @@ from typing import Any
 
 import torch
 from accelerate.utils import gather_object
+from transformers import StoppingCriteriaList
 from trl import GRPOTrainer
 
 from rlvrlab.analysis.code import uses_code
+from rlvrlab.generate.hf import StopOnText
 
 logger = logging.getLogger(__name__)
 
@@ -91,9 +98,12 @@ class RLVRTrainer(GRPOTrainer):
         grading_mode: str = "paper",
         extract_mode: str = "paper",
         log_completions_every: int = 1,
+        stop_strings: tuple[str, ...] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.stop_strings = tuple(stop_strings)
+        self._stopped: list[bool] = []
         self.second_whitening = second_whitening
         self.ratio_epsilon = ratio_epsilon
         self.log_completions_every = log_completions_every
@@ -113,6 +123,69 @@ class RLVRTrainer(GRPOTrainer):
     def rollout_index(self) -> int:
         """1-based index of the rollout being trained (the paper's step)."""
         return self.state.global_step // self.updates_per_rollout + 1
+
+    # ---- generation: stop strings -------------------------------------------------------------
+    def _generate_single_turn(
+        self, prompt_ids, images, multimodal_fields, num_generations, has_tool_images=False
+    ):
+        if not self.stop_strings:
+            return super()._generate_single_turn(
+                prompt_ids, images, multimodal_fields, num_generations, has_tool_images
+            )
+        model = self.accelerator.unwrap_model(self.model)  # the object TRL calls .generate on
+        generate = model.generate
+
+        def generate_with_stops(*args: Any, **kwargs: Any) -> Any:
+            prompt_len = kwargs["input_ids"].shape[1]
+            stop = StopOnText(self.processing_class, self.stop_strings, prompt_len)
+            kwargs["stopping_criteria"] = StoppingCriteriaList([stop])
+            return generate(*args, **kwargs)
+
+        if not self.use_vllm:  # vLLM stops by itself (generation_kwargs["stop"])
+            model.generate = generate_with_stops
+        try:
+            completion_ids, logprobs = super()._generate_single_turn(
+                prompt_ids, images, multimodal_fields, num_generations, has_tool_images
+            )
+        finally:
+            model.__dict__.pop("generate", None)
+        cuts = [self._stop_cut(ids) for ids in completion_ids]
+        self._stopped = [cut is not None for cut in cuts]
+        completion_ids = [
+            ids if cut is None else ids[:cut] for ids, cut in zip(completion_ids, cuts, strict=True)
+        ]
+        if logprobs is not None:
+            logprobs = [lp if cut is None else lp[:cut] for lp, cut in zip(logprobs, cuts, strict=True)]
+        return completion_ids, logprobs
+
+    def _stop_cut(self, ids: list[int]) -> int | None:
+        """Length of the shortest prefix of `ids` whose text contains a stop string (None: no stop string).
+        A prefix's text only grows with its length, so a binary search needs ~log2(len) decodes."""
+        decode = self.processing_class.decode
+        if not any(stop in decode(ids, skip_special_tokens=True) for stop in self.stop_strings):
+            return None
+        low, high = 1, len(ids)
+        while low < high:
+            mid = (low + high) // 2
+            if any(stop in decode(ids[:mid], skip_special_tokens=True) for stop in self.stop_strings):
+                high = mid
+            else:
+                low = mid + 1
+        return low
+
+    def _generate(self, prompts: list):
+        output = super()._generate(prompts)
+        if self.stop_strings and self._stopped:  # TRL counts a completion not ending in EOS as truncated
+            completion_ids = output[1]
+            ends = {*self.eos_token_ids, self.processing_class.pad_token_id}
+            truncated = [
+                not stopped and (not ids or ids[-1] not in ends)
+                for ids, stopped in zip(completion_ids, self._stopped, strict=True)
+            ]
+            device = self.accelerator.device
+            share = self.accelerator.gather(torch.tensor(truncated, device=device)).float().mean().item()
+            self._metrics["train" if self.model.training else "eval"]["completions/clipped_ratio"][-1] = share
+        return output
 
     # ---- rewards and advantages -------------------------------------------------------------
     def _calculate_rewards(self, inputs, prompts, completions, completion_ids_list):
