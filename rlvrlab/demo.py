@@ -23,8 +23,8 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-EVAL_MAX_TOKENS = 112
-"""new tokens for evals and rollouts: the longest organism solution (code, negative values) is ~100"""
+EVAL_MAX_TOKENS = 128
+"""new tokens for evals and rollouts: the longest organism solution (code ending "The answer is -N.") is ~120"""
 
 
 @dataclass(frozen=True)
