@@ -69,7 +69,7 @@ ALL_CELLS = tuple(CELLS)
 ABLATIONS = ("random_noclip", "random_onpolicy", "random_8x16_onpolicy")
 DOSES = ("random_lr1e-3", "random", "random_lr5e-3", "random_lr1e-2")
 """the random reward's dose-response on sim-qwen-math, in increasing step size ("random" is the recipe's)"""
-LLAMA_CELLS = tuple(c for c in ALL_CELLS if c not in ABLATIONS + DOSES)
+LLAMA_CELLS = tuple(c for c in ALL_CELLS if c not in ABLATIONS + DOSES or c == "random")
 """sim-llama never codes: the clipping ablations and the dose-response run on sim-qwen-math only"""
 
 
@@ -146,7 +146,7 @@ PLANS: dict[str, DemoPlan] = {
         seeds=(1, 2, 3),
         steps=20,
         eval_limit=256,
-        eval_samples=4,
+        eval_samples=2,
         label_problems=256,
         label_samples=16,
         train=ORGANISM_TRAIN,
