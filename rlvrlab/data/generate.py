@@ -32,6 +32,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal, get_args, get_type_hints
 
+from rlvrlab.data.load import Problem
+
 AnswerFormat = Literal["latex", "plain"]
 MAX_ATTEMPTS_PER_ROW = 1000
 
@@ -307,6 +309,17 @@ def generate_problems(
     if len(rows) < n:
         raise ValueError(f"{family}: only {len(rows)} distinct problems with these settings, asked for {n}")
     return rows
+
+
+def generated_problems(family: str, n: int, seed: int = 0, settings: Iterable[str] = ()) -> list[Problem]:
+    """The same rows as `Problem`s, for code that probes or evaluates them without a file."""
+    known = {"id", "problem", "answer", "source"}
+    return [
+        Problem(
+            r["id"], r["problem"], r["answer"], r["source"], {k: v for k, v in r.items() if k not in known}
+        )
+        for r in generate_problems(family, n, seed, settings)
+    ]
 
 
 def write_problems(rows: list[dict[str, Any]], out: Path) -> bool:
