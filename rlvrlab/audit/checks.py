@@ -19,7 +19,6 @@ from rlvrlab.audit.run import (
     fresh_eval,
     fresh_problems,
     recipe_differences,
-    resolve_controls,
 )
 from rlvrlab.audit.verdict import NOT_MEASURABLE, not_measurable, paired_check, summary_sentence
 from rlvrlab.data import load_problems, write_jsonl
@@ -54,13 +53,18 @@ class Evals:
 
 
 def assemble_audit(
-    config: AuditConfig, settings: EvalConfig, base: Subject, trained: Subject, base_bench: Path, out: Path
+    config: AuditConfig,
+    settings: EvalConfig,
+    base: Subject,
+    trained: Subject,
+    controls: list[Subject],
+    out: Path,
 ) -> dict[str, Any]:
     """Every check of the audit, the per-check verdicts and the summary, as audit.json holds them."""
     bench = settings.benchmarks[0]
+    base_bench = benchmark_eval(base, settings, out)
     fresh = fresh_problems(config, out, benchmark_summary(base_bench, bench)["n_problems"])
     trained_bench = benchmark_eval(trained, settings, out)
-    controls = resolve_controls(config, trained, base, out)
     evals = Evals(
         bench,
         fresh,

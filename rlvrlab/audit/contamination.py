@@ -3,7 +3,7 @@
 Given only the first `fraction` (default 60%) of a problem, a model that saw the benchmark in pretraining
 reproduces the rest (Qwen2.5-Math-7B on MATH-500: 54.6% exact match; Llama3.1-8B: 3.8%) and often still
 answers it. Per problem the probe:
-1. cuts the problem at a word boundary: the prefix is its first round(fraction x words) words (at least
+1. cuts the problem at a word boundary: the prefix is its first fraction x words (rounded, half up; at least
    one word, at most all but one), the suffix the rest;
 2. decodes greedily from the prefix (`prefix_mode` "none": the bare text, as the paper prompts base models;
    "chat": inside the model's chat template, cut where the problem is, for models that only ever saw it
@@ -21,6 +21,7 @@ their level on arithmetic controls is not a like-for-like baseline.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -65,7 +66,7 @@ def split_problem(text: str, fraction: float) -> tuple[str, str]:
     starts = [m.start() for m in re.finditer(r"\S+", text)]
     if len(starts) < 2:
         raise ValueError(f"cannot cut a one-word problem into a prefix and a suffix: {text!r}")
-    shown = min(max(round(fraction * len(starts)), 1), len(starts) - 1)
+    shown = min(max(math.floor(fraction * len(starts) + 0.5), 1), len(starts) - 1)  # half rounds up
     cut = starts[shown]
     while cut > 0 and text[cut - 1].isspace():
         cut -= 1

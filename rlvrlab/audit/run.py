@@ -221,7 +221,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")
 
 
-def resolve_controls(config: AuditConfig, trained: Subject, base: Subject, out: Path) -> list[Subject]:
+def resolve_controls(config: AuditConfig, trained: Subject, out: Path) -> list[Subject]:
     """The given control runs, plus a trained one for every --run-controls spec none of them covers."""
     controls = [resolve_subject(f"control-{i}", given) for i, given in enumerate(config.controls, start=1)]
     have = {control_name(c.run_config()) for c in controls if c.run_dir is not None}
@@ -233,12 +233,12 @@ def resolve_controls(config: AuditConfig, trained: Subject, base: Subject, out: 
                 "--run-controls needs --trained to be a training run (or an eval of RUN/final): its "
                 "config.yaml is the recipe the controls repeat"
             )
-        run_dir = train_control(spec, trained.run_dir, out / "controls" / _slug(spec), config, base)
+        run_dir = train_control(spec, trained.run_dir, out / "controls" / _slug(spec), config)
         controls.append(Subject(f"control-{_slug(spec)}", str(run_dir / "final"), run_dir=run_dir))
     return controls
 
 
-def train_control(spec: str, recipe_run: Path, run_dir: Path, config: AuditConfig, base: Subject) -> Path:
+def train_control(spec: str, recipe_run: Path, run_dir: Path, config: AuditConfig) -> Path:
     """The trained run's recipe with only the reward changed (and, for "incorrect", the data)."""
     from rlvrlab.train.config import TrainConfig, load_yaml
     from rlvrlab.train.run import train
@@ -298,8 +298,8 @@ def run_audit(config: AuditConfig) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     base, trained = resolve_subject("base", config.base), resolve_subject("trained", config.trained)
     settings = eval_settings(config, base)
-    base_bench = benchmark_eval(base, settings, out)
-    audit = assemble_audit(config, settings, base, trained, base_bench, out)
+    controls = resolve_controls(config, trained, out)  # trains the missing ones first
+    audit = assemble_audit(config, settings, base, trained, controls, out)
     audit["config"] = json.loads(json.dumps(asdict(config)))
     (out / AUDIT_FILE).write_text(json.dumps(audit, indent=2) + "\n", encoding="utf-8")
     (out / REPORT_FILE).write_text(audit_markdown(audit), encoding="utf-8")
