@@ -3,6 +3,7 @@ probe summaries, the Table 5 prompts, recipe handling and the CLI's error paths.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -166,3 +167,37 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     assert (
         not (tmp_path / "audit.json").exists() and not (tmp_path / "evals").exists()
     )  # failed before any work
+
+
+def _eval_folder(folder: Path, **fields: object) -> Path:
+    """An eval folder's config.json as `rlvr eval` writes it (asdict of EvalConfig + resolved protocols)."""
+    from dataclasses import asdict
+
+    from rlvrlab.evaluate.run import EvalConfig
+
+    config = EvalConfig(**{"model": SIM, "out": str(folder), "benchmarks": ("sim500", "aime24"), **fields})
+    record = {**asdict(config), "protocols": {b: p.to_dict() for b, p in config.protocols().items()}}
+    folder.mkdir(parents=True)
+    (folder / "config.json").write_text(json.dumps(record))
+    (folder / "samples.jsonl").write_text("")
+    return folder
+
+
+def test_a_base_eval_folder_sets_the_audits_evaluation(tmp_path: Path) -> None:
+    from rlvrlab.audit.run import benchmark_eval, eval_settings
+
+    base = _eval_folder(
+        tmp_path / "base", prompt="chat", limit=32, overrides=("aime24.n_samples=4", "temperature=1.0")
+    )
+    config = AuditConfig(base=str(base), trained=SIM, out=str(tmp_path / "audit"))
+    settings = eval_settings(config, resolve_subject("base", str(base)))
+    assert settings.benchmarks == ("sim500",) and settings.prompt == "chat" and settings.limit == 32
+    protocol = settings.protocols()["sim500"]
+    assert protocol.temperature == 1.0 and protocol.n_samples == 1  # aime24's override does not leak
+    clash = AuditConfig(base=str(base), trained=SIM, out=str(tmp_path / "a"), prompt="qwen-math", limit=64)
+    with pytest.raises(ValueError, match="uses its prompt, limit"):
+        eval_settings(clash, resolve_subject("base", str(base)))
+    other = _eval_folder(tmp_path / "trained", prompt="chat", limit=32)  # greedy: another protocol
+    with pytest.raises(ValueError, match="another protocol than the base"):
+        benchmark_eval(resolve_subject("trained", str(other)), settings, tmp_path)
+    assert benchmark_eval(resolve_subject("base", str(base)), settings, tmp_path) == base

@@ -154,10 +154,8 @@ def eval_settings(config: AuditConfig, base: Subject) -> EvalConfig:
 
 
 def _refuse_conflicts(config: AuditConfig, saved: dict[str, Any], folder: Path) -> None:
-    given = {"prompt": config.prompt, "limit": config.limit, "overrides": config.overrides or None}
-    clash = [
-        k for k, v in given.items() if v is not None and v != saved.get(k) and list(v or []) != saved.get(k)
-    ]
+    clash = [k for k in ("prompt", "limit") if getattr(config, k) is not None and getattr(config, k) != saved[k]]
+    clash += ["--set overrides"] if config.overrides and list(config.overrides) != saved["overrides"] else []
     if clash:
         raise ValueError(
             f"--base is the eval folder {folder}: the audit uses its {', '.join(clash)}; "
