@@ -30,7 +30,7 @@ ORGANISM_EVAL = ["--set", "n_samples=2", "--set", "temperature=1.0", "--set", "m
 def _invoke_json(args: list[str]) -> dict:
     result = CliRunner().invoke(app, [*args, "--json"])
     assert result.exit_code == 0, result.output
-    start = re.search(r"^\{$", result.output, re.MULTILINE)  # the object opens a line of its own
+    start = re.search(r"\{\n\s*\"", result.output)  # the indented JSON object (progress bars may precede it)
     assert start is not None, result.output
     return json.JSONDecoder().raw_decode(result.output[start.start() :])[0]
 

@@ -58,7 +58,9 @@ def test_summary_sentence_is_built_from_the_verdicts() -> None:
     assert "contamination of the base: contaminated" in text
     unmeasured = {**passing, "spurious-reward controls": NOT_MEASURABLE}
     assert "Not measured: spurious-reward controls." in summary_sentence(unmeasured, "math500")
-    assert summary_sentence({**passing, "claimed gain": "loss"}, "x").startswith("No gain to explain")
+    no_gain = summary_sentence({**passing, "claimed gain": "loss"}, "x")
+    assert no_gain.startswith("No claimed gain to explain: on x the trained model shows loss over the base.")
+    assert "control random:0.5: exceeds control" in no_gain  # the other checks are still reported
 
 
 def test_split_problem_cuts_at_a_word_boundary() -> None:

@@ -67,7 +67,9 @@ def summary_sentence(verdicts: dict[str, str], benchmark: str) -> str:
     failed = [f"{k}: {v}" for k, v in measured.items() if v not in PASSING]
     unmeasured = [k for k, v in verdicts.items() if v == NOT_MEASURABLE]
     if claimed != WORDS["claimed"][0]:
-        text = f"No gain to explain: the trained model's change on {benchmark} is a {claimed}."
+        others = "; ".join(f"{k}: {v}" for k, v in measured.items())
+        text = f"No claimed gain to explain: on {benchmark} the trained model shows {claimed} over the base."
+        text += f" The other checks: {others}." if others else ""
     elif failed:
         text = "The claimed gain is not established: " + "; ".join(failed) + "."
     elif measured:
