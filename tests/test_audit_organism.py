@@ -19,12 +19,20 @@ from typer.testing import CliRunner
 
 from rlvrlab.cli import app
 from rlvrlab.data import load_problems
+from rlvrlab.demo import EVAL_MAX_TOKENS
 from rlvrlab.evaluate.compare import compare_runs
 from rlvrlab.sim.info import model_path
 
 SIM = str(model_path("sim-qwen-math"))
 # the organism's eval protocol (as rlvr demo): its mode choice only shows when sampling at T=1
-ORGANISM_EVAL = ["--set", "n_samples=2", "--set", "temperature=1.0", "--set", "max_new_tokens=128"]
+ORGANISM_EVAL = [
+    "--set",
+    "n_samples=2",
+    "--set",
+    "temperature=1.0",
+    "--set",
+    f"max_new_tokens={EVAL_MAX_TOKENS}",
+]
 
 
 def _invoke_json(args: list[str]) -> dict:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from rlvrlab.data import Problem
-from rlvrlab.evaluate.metrics import bootstrap_ci
+from rlvrlab.stats import bootstrap_ci
 from rlvrlab.generate.types import GenerationParams
 
 logger = logging.getLogger(__name__)

@@ -154,7 +154,9 @@ def eval_settings(config: AuditConfig, base: Subject) -> EvalConfig:
 
 
 def _refuse_conflicts(config: AuditConfig, saved: dict[str, Any], folder: Path) -> None:
-    clash = [k for k in ("prompt", "limit") if getattr(config, k) is not None and getattr(config, k) != saved[k]]
+    clash = [
+        k for k in ("prompt", "limit") if getattr(config, k) is not None and getattr(config, k) != saved[k]
+    ]
     clash += ["--set overrides"] if config.overrides and list(config.overrides) != saved["overrides"] else []
     if clash:
         raise ValueError(
