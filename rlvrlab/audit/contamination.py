@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from rlvrlab.data import Problem
-from rlvrlab.stats import bootstrap_ci
 from rlvrlab.generate.types import GenerationParams
+from rlvrlab.stats import bootstrap_ci
 
 logger = logging.getLogger(__name__)
 
