@@ -186,7 +186,10 @@ def test_contamination_probe_separates_a_model_fine_tuned_on_sim500(tmp_path: Pa
     assert leaked["verdict"] == "contaminated" and shipped["verdict"] == "no sign of contamination"
     # the fresh control is what tells the two apart: the leaked model cannot complete problems it never saw
     assert leaked["control"]["exact_match_ci95"][1] < leaked["exact_match_ci95"][0]
-    assert json.loads((tmp_path / "contamination.json").read_text())["exact_match"] == leaked["exact_match"]
+    assert (
+        json.loads((tmp_path / "leaked" / "contamination.json").read_text())["exact_match"]
+        == leaked["exact_match"]
+    )
 
 
 @pytest.mark.slow
