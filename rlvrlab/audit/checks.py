@@ -172,6 +172,7 @@ def contamination_of_base(
         saved = json.loads(path.read_text(encoding="utf-8"))
         if saved.get("key") == key:
             return saved
+    logger.info("contamination probe of %s on %s and the fresh problems", base.model, settings.benchmarks[0])
     problems = load_problems(settings.benchmarks[0], limit=settings.limit)
     summary, rows = run_probe(base.model, problems, load_problems(fresh), probe, backend=settings.backend)
     write_jsonl(out / CONTAMINATION_SAMPLES, rows)

@@ -8,11 +8,14 @@ into a comparison.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 from rlvrlab.evaluate.run import CONFIG_FILE, SUMMARY_FILE, EvalConfig, run_eval
+
+logger = logging.getLogger(__name__)
 
 SAME_SETTINGS = ("model", "prompt", "limit", "overrides", "seed", "batch_size", "backend")
 
@@ -31,6 +34,13 @@ def evaluate_once(config: EvalConfig) -> Path:
             )
         if (out / SUMMARY_FILE).exists() and set(config.benchmarks) <= set(read_summary(out)["benchmarks"]):
             return out
+    logger.info(
+        "evaluating %s on %s (prompt %s) -> %s",
+        config.model,
+        ", ".join(config.benchmarks),
+        config.prompt,
+        out,
+    )
     run_eval(replace(config, resume=(out / CONFIG_FILE).exists()), progress=False)
     return out
 
