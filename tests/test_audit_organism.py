@@ -48,18 +48,18 @@ def _train_ground_truth(run_dir: Path, steps: int) -> None:
     from rlvrlab.train.config import PRESETS, TrainConfig
     from rlvrlab.train.run import train
 
-    values = {**PRESETS["cpu-small"], **ORGANISM_TRAIN, "eval_every": 0}
-    train(
-        TrainConfig(
-            **values,
-            model=SIM,
-            data="sim-train",
-            reward="ground_truth",
-            seed=1,
-            max_steps=steps,
-            output_dir=str(run_dir),
-        )
-    )
+    values = {
+        **PRESETS["cpu-small"],
+        **ORGANISM_TRAIN,
+        "model": SIM,
+        "data": "sim-train",
+        "reward": "ground_truth",
+        "seed": 1,
+        "max_steps": steps,
+        "output_dir": str(run_dir),
+        "eval_every": 0,
+    }
+    train(TrainConfig(**values))
 
 
 @pytest.mark.slow
