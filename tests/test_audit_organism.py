@@ -173,9 +173,11 @@ def test_contamination_probe_separates_a_model_fine_tuned_on_sim500(tmp_path: Pa
     _contaminate(contaminated, n_problems=64)
     probe = ["--benchmark", "sim500", "--limit", "64", "--fresh", "sim-calculation", "--prefix", "chat"]
     probe += ["--max-new-tokens", "40", "--batch-size", "64"]
-    shipped = _invoke_json(["audit", "contamination", "--model", SIM, *probe])
+    shipped = _invoke_json(
+        ["audit", "contamination", "--model", SIM, *probe, "--out", str(tmp_path / "shipped")]
+    )
     leaked = _invoke_json(
-        ["audit", "contamination", "--model", str(contaminated), *probe, "--out", str(tmp_path)]
+        ["audit", "contamination", "--model", str(contaminated), *probe, "--out", str(tmp_path / "leaked")]
     )
     for figures in (shipped, leaked):
         assert {"exact_match", "exact_match_ci95", "rouge_l", "partial_prompt_accuracy", "n"} <= set(figures)
