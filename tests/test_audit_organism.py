@@ -24,6 +24,10 @@ from rlvrlab.evaluate.compare import compare_runs
 from rlvrlab.sim.info import model_path
 
 SIM = str(model_path("sim-qwen-math"))
+# (a) uses the Llama-like family: as for Llama in the paper, only the real reward helps it. On the v3
+# sim-qwen-math the seed-1 random control itself gains (+15.1 points at 12 steps) and the audit rightly
+# calls the ground-truth gain "within control" (docs/sim-experiments.md, 2026-12-01).
+GAIN_FAMILY = str(model_path("sim-llama"))
 # the organism's eval protocol (as rlvr demo): its mode choice only shows when sampling at T=1
 ORGANISM_EVAL = [
     "--set",
@@ -51,7 +55,7 @@ def _train_ground_truth(run_dir: Path, steps: int) -> None:
     values = {
         **PRESETS["cpu-small"],
         **ORGANISM_TRAIN,
-        "model": SIM,
+        "model": GAIN_FAMILY,
         "data": "sim-train",
         "reward": "ground_truth",
         "seed": 1,
@@ -73,7 +77,7 @@ def test_audit_of_a_ground_truth_run_shows_its_gain_exceeds_random_and_format_co
         [
             "audit",
             "--base",
-            SIM,
+            GAIN_FAMILY,
             "--trained",
             str(trained),
             "--run-controls",
@@ -124,7 +128,9 @@ def test_audit_of_a_ground_truth_run_shows_its_gain_exceeds_random_and_format_co
     assert audit["contamination"]["control"]["n"] == 96
     report = (out / "audit.md").read_text()
     assert "## Is the RLVR gain real?" in report and "exceeds control" in report
-    again = _invoke_json(["audit", "--base", SIM, "--trained", str(trained), *_same_settings(audit, out)])
+    again = _invoke_json(
+        ["audit", "--base", GAIN_FAMILY, "--trained", str(trained), *_same_settings(audit, out)]
+    )
     assert again["verdicts"] == audit["verdicts"]  # a re-run reuses every finished piece
 
 
