@@ -402,8 +402,31 @@ def sweep_status(
         fail(str(err))
 
 
-data_app = typer.Typer(help="Inspect data sets: shipped names, local files or hub ids.", no_args_is_help=True)
+data_app = typer.Typer(
+    help="Inspect data sets (shipped names, local files or hub ids); generate fresh ones.",
+    no_args_is_help=True,
+)
 app.add_typer(data_app, name="data")
+
+
+@data_app.command("generate")
+def data_generate(
+    name: Annotated[str, typer.Argument(help="random-calculation | sim-calculation | linear-equation")],
+    out: Annotated[Path, typer.Option(help="Output .jsonl (usable as --benchmarks FILE or --data FILE).")],
+    n: Annotated[int, typer.Option(help="Number of problems.")] = 500,
+    seed: Annotated[int, typer.Option(help="Rows are a function of (family, seed, settings).")] = 0,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Family parameter, e.g. max_steps=8 (repeatable).")
+    ] = None,
+) -> None:
+    """Write a fresh, contamination-free problem set with exact (fraction) answers."""
+    from rlvrlab.data.generate import generate_problems, write_problems
+
+    try:
+        written = write_problems(generate_problems(name, n, seed, set_ or []), out)
+    except ValueError as err:
+        fail(str(err))
+    console.print(f"{'wrote' if written else 'already there:'} {n} {name} problems (seed {seed}) -> {out}")
 
 
 @data_app.command("show")
@@ -450,6 +473,11 @@ def data_list() -> None:
 
     for name in shipped_names():
         console.print(name)
+
+
+from rlvrlab.audit.cli import audit_app  # noqa: E402 (option lists only; the work is imported lazily)
+
+app.add_typer(audit_app, name="audit")
 
 
 def main() -> None:

@@ -7,6 +7,12 @@ Presets (the `--prompt` option everywhere):
   "</answer>" and answers are extracted from the last <answer>...</answer>.
 - `code-forcing`: `qwen-math` plus the prefill "Let's solve this using Python." after the generation
   prompt (the paper's code-reasoning intervention).
+- the prompt-sensitivity set of the paper's Table 5 (besides `qwen-math`, its default): `math-problem`
+  (plain "Math Problem: ..." text), `simplerl-zoo` (SimpleRL-Zoo's chat prompt: a helpful-assistant system
+  turn, the instruction after the problem), `sober` (the "Sober look" / lighteval MATH instruction before the
+  problem, in the chat template), `no-template` (the bare problem text). The wording of these four is
+  reconstructed from the cited projects' public prompts, not copied from the paper's appendix: check it
+  against the paper before quoting a number as the paper's.
 - any other string containing `{problem}`: a user template rendered with str.format-free replacement.
 """
 
@@ -24,7 +30,18 @@ R1_TEMPLATE = (
     "within <answer> </answer> tags, respectively, i.e., <think> reasoning process here </think> "
     "<answer> answer here </answer>.\nUser: {problem}\nAssistant: <think>"
 )
-PRESETS = ("qwen-math", "chat", "r1", "code-forcing")
+SIMPLERL_ZOO_SYSTEM = "You are a helpful assistant."
+SIMPLERL_ZOO_TEMPLATE = "{problem}\nPlease reason step by step, and put your final answer within \\boxed{}."
+SOBER_TEMPLATE = (
+    "Solve the following math problem efficiently and clearly.  The last line of your response should be of "
+    "the following format: 'Therefore, the final answer is: $\\boxed{ANSWER}$. I hope it is correct' "
+    "(without quotes) where ANSWER is just the final number or expression that solves the problem. Think "
+    "step by step before answering.\n\n{problem}"
+)
+MATH_PROBLEM_TEMPLATE = "Math Problem: {problem}\nAnswer:"
+PRESETS = ("qwen-math", "chat", "r1", "code-forcing", "math-problem", "simplerl-zoo", "sober", "no-template")
+TABLE5_PROMPTS = ("qwen-math", "math-problem", "simplerl-zoo", "sober", "no-template")
+"""The prompt-sensitivity set of the paper's Table 5 (the default first)."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +86,14 @@ def get_prompt(name: str) -> PromptSpec:
         return PromptSpec(
             name, user_template=R1_TEMPLATE, use_chat_template=False, stop=("</answer>",), answer_mode="r1"
         )
+    if name == "math-problem":
+        return PromptSpec(name, user_template=MATH_PROBLEM_TEMPLATE, use_chat_template=False)
+    if name == "simplerl-zoo":
+        return PromptSpec(name, system=SIMPLERL_ZOO_SYSTEM, user_template=SIMPLERL_ZOO_TEMPLATE)
+    if name == "sober":
+        return PromptSpec(name, user_template=SOBER_TEMPLATE)
+    if name == "no-template":
+        return PromptSpec(name, use_chat_template=False)
     if "{problem}" in name:
         return PromptSpec("custom", user_template=name, use_chat_template=False)
     raise ValueError(
