@@ -15,7 +15,7 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from rlvrlab.analysis.code import uses_code
+from rlvrlab.metrics import uses_code
 from rlvrlab.cli import app
 from rlvrlab.data import load_problems, read_jsonl
 from rlvrlab.grading import grade

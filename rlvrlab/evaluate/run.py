@@ -16,15 +16,16 @@ order (batches are sorted by prompt length), not benchmark order; key them by
     correct        bool
     grade_reason   str   the grader's reason for the verdict
     timed_out      bool  grading hit its timeout (counted as incorrect)
-    uses_code      bool  the paper's code-reasoning rule (`rlvrlab.analysis.code.uses_code`)
+    uses_code      bool  the paper's code-reasoning rule (`rlvrlab.metrics.uses_code`)
     n_tokens       int | None  generated tokens (None when imported from elsewhere)
     finish_reason  "stop" | "length" | None  "length" = hit max_new_tokens (truncated)
 
 `summary.json`: {"model", "backend", "prompt", "seed", "batch_size", "source", "benchmarks": {name: {
 "protocol": {n_samples, temperature, top_p, max_new_tokens, grading_mode}, "n_problems", "n_samples",
 "samples_per_problem", "accuracy" (= avg@k), "avg@K", "accuracy_ci95": [low, high], "pass@1", "pass@2",
-..., "code_rate", "accuracy_with_code", "accuracy_without_code", "n_timeouts", "truncation_rate",
-"mean_tokens"}}}. Rates are None when nothing they count is known. It is rewritten after each benchmark.
+..., "code_rate", "accuracy_with_code", "accuracy_without_code", "boxed_rate", "n_timeouts",
+"truncation_rate", "mean_tokens"}}}. Rates are None when nothing they count is known; their definitions
+(accuracy with code is pooled over samples) are in `rlvrlab.metrics`. It is rewritten after each benchmark.
 "source" is "generated" for `rlvr eval --model`, or the imported file for `--from-generations` (then
 model/backend/prompt/batch_size are None and "protocol" holds only grading_mode and extract_mode).
 
@@ -49,12 +50,12 @@ from typing import Any, Literal
 import torch
 from tqdm.auto import tqdm
 
-from rlvrlab.analysis.code import uses_code
 from rlvrlab.data import Problem, append_jsonl, load_problems, read_jsonl
 from rlvrlab.data.load import drop_torn_tail
 from rlvrlab.evaluate.metrics import summarize
 from rlvrlab.evaluate.protocol import BenchmarkProtocol, parse_overrides, resolve_protocol
 from rlvrlab.generate import GenerationParams, HFGenerator, make_generator
+from rlvrlab.metrics import uses_code
 from rlvrlab.prompts import PromptSpec, get_prompt
 
 logger = logging.getLogger(__name__)

@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from rlvrlab.grading import GradingMode, extract_answer, last_boxed_content, verify
+from rlvrlab.grading import GradingMode, extract_answer, verify
+from rlvrlab.metrics import has_boxed_answer, uses_code
 
 REPEAT_MIN_CHARS = 10
 REPEAT_MAX_CHARS = 256
@@ -110,13 +111,13 @@ class CorrectnessReward(Reward):
 
 
 class FormatReward(Reward):
-    """1.0 when the last \\boxed{...} exists and is non-empty (brace-matched and closed)."""
+    """1.0 when the last \\boxed{...} is closed and non-empty (`rlvrlab.metrics.has_boxed_answer`, the
+    same rule as every reported boxed/format rate)."""
 
     __name__ = "format"
 
     def score(self, text: str, index: int, context: RewardContext) -> float:
-        content = last_boxed_content(text)
-        return 1.0 if content is not None and content.strip() else 0.0
+        return 1.0 if has_boxed_answer(text) else 0.0
 
 
 class RandomReward(Reward):
@@ -148,7 +149,7 @@ class PythonReward(Reward):
     __name__ = "python"
 
     def score(self, text: str, index: int, context: RewardContext) -> float:
-        return 1.0 if "python" in text.lower() else 0.0
+        return 1.0 if uses_code(text) else 0.0
 
 
 def has_repetition(text: str) -> bool:

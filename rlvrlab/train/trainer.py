@@ -37,7 +37,7 @@ import torch
 from accelerate.utils import gather_object
 from trl import GRPOTrainer
 
-from rlvrlab.analysis.code import uses_code
+from rlvrlab.metrics import uses_code
 
 logger = logging.getLogger(__name__)
 
