@@ -94,7 +94,7 @@ def train_command(
     from rlvrlab.train.run import train_from_cli
 
     try:
-        train_from_cli(
+        message = train_from_cli(
             out=out,
             model=model,
             data=data,
@@ -106,6 +106,7 @@ def train_command(
         )
     except ValueError as err:
         fail(str(err))
+    console.print(message, highlight=False)
 
 
 @app.command("analyze")

@@ -16,7 +16,6 @@ from rlvrlab import metrics
 from rlvrlab.stats import bootstrap_ratio_ci
 
 
-
 def _responses(gold_1: str, gold_2: str) -> list[str]:
     """Problem 1: four right code answers. Problem 2: one wrong code answer, then prose the extractor reads
     as right but the format rule does not accept (\\fbox, an unclosed box), and an empty box."""
@@ -68,8 +67,12 @@ def test_every_consumer_agrees_on_one_eval(eval_dir: Path, tmp_path: Path) -> No
     want = _expected(rows)
     summary = json.loads((eval_dir / "summary.json").read_text())["benchmarks"]
     (bench,) = summary.values()
-    assert (bench["code_rate"], bench["accuracy_with_code"]) == pytest.approx((want["code_rate"], want["with"]))
-    assert (bench["accuracy_without_code"], bench["boxed_rate"]) == pytest.approx((want["without"], want["boxed"]))
+    assert (bench["code_rate"], bench["accuracy_with_code"]) == pytest.approx(
+        (want["code_rate"], want["with"])
+    )
+    assert (bench["accuracy_without_code"], bench["boxed_rate"]) == pytest.approx(
+        (want["without"], want["boxed"])
+    )
 
     (stats,) = analyze_evals([eval_dir], n_boot=200)["evals"]
     assert (stats["code_rate"], stats["boxed_rate"]) == pytest.approx((want["code_rate"], want["boxed"]))

@@ -15,10 +15,10 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from rlvrlab.metrics import uses_code
 from rlvrlab.cli import app
 from rlvrlab.data import load_problems, read_jsonl
 from rlvrlab.grading import grade
+from rlvrlab.metrics import uses_code
 from rlvrlab.train import objective
 from rlvrlab.train.config import resolve_config
 from rlvrlab.train.run import last_checkpoint, train

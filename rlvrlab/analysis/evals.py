@@ -130,7 +130,9 @@ def _subset_accuracy(
     counts = np.bincount(inverse[mask], minlength=n_problems)
     hits = np.bincount(inverse[mask & ev.correct], minlength=n_problems)
     accuracy = accuracy_where(ev.correct, mask)
-    interval = list(bootstrap_ratio_ci(hits, counts, n_boot=n_boot)) if accuracy is not None and n_boot else None
+    interval = (
+        list(bootstrap_ratio_ci(hits, counts, n_boot=n_boot)) if accuracy is not None and n_boot else None
+    )
     return {
         "accuracy": accuracy,
         "ci95": interval,

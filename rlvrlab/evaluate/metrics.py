@@ -89,7 +89,9 @@ def summarize(rows: Sequence[dict[str, Any]], n_boot: int = 2000, seed: int = 0)
         code_rate=metrics.rate(code),
         accuracy_with_code=with_code,
         accuracy_without_code=without_code,
-        boxed_rate=metrics.boxed_rate([r["response"] for r in rows]) if all("response" in r for r in rows) else None,
+        boxed_rate=metrics.boxed_rate([r["response"] for r in rows])
+        if all("response" in r for r in rows)
+        else None,
         n_timeouts=sum(bool(r.get("timed_out")) for r in rows),
         truncation_rate=metrics.rate([f == "length" for f in finish]),
         mean_tokens=float(np.mean(tokens)) if tokens else None,

@@ -40,9 +40,11 @@ def completion_text(completion: Any) -> str:
 
 
 class Reward:
-    """Base class: subclasses implement `score(text, row_index, context) -> float`."""
+    """Base class: subclasses implement `score(text, row_index, context) -> float`. `columns` names the
+    dataset columns the reward reads, so a trainer can refuse a data set without them before it starts."""
 
     __name__ = "reward"
+    columns: tuple[str, ...] = ()
 
     def __call__(self, prompts: list, completions: list, **kwargs: Any) -> list[float]:
         context = RewardContext.from_kwargs(completions, kwargs)
@@ -101,6 +103,7 @@ class CorrectnessReward(Reward):
     def __init__(self, column: str = "answer", grading_mode: GradingMode = "paper", timeout: float = 5.0):
         self.column_name, self.grading_mode, self.timeout = column, grading_mode, timeout
         self.__name__ = "ground_truth" if column == "answer" else column
+        self.columns = (column,)
 
     def score(self, text: str, index: int, context: RewardContext) -> float:
         gold = context.column(self.column_name, index, self.__name__)
@@ -185,6 +188,7 @@ class NotReward(Reward):
     def __init__(self, inner: Reward):
         self.inner = inner
         self.__name__ = f"not_{inner.__name__}"
+        self.columns = inner.columns
 
     def score(self, text: str, index: int, context: RewardContext) -> float:
         return 1.0 - self.inner.score(text, index, context)
@@ -198,6 +202,7 @@ class AllReward(Reward):
             raise ValueError("an '&' reward needs at least two parts")
         self.parts = parts
         self.__name__ = "_and_".join(p.__name__ for p in parts)
+        self.columns = tuple(dict.fromkeys(c for p in parts for c in p.columns))
 
     def score(self, text: str, index: int, context: RewardContext) -> float:
         return min(part.score(text, index, context) for part in self.parts)

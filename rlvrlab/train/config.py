@@ -27,9 +27,11 @@ import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, get_args, get_type_hints
+from typing import Any, Literal, get_type_hints
 
 import yaml
+
+from rlvrlab.fields import check_types, parse_field
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +115,7 @@ class TrainConfig:
 
     def validate(self, num_processes: int = 1) -> None:
         """Raise ValueError naming the fix; `num_processes` adds the distributed divisibility checks."""
+        check_types(self)  # types (Literal choices included) and finite floats, naming the key
         positive = (
             "group_size",
             "prompts_per_rollout",
@@ -125,12 +128,6 @@ class TrainConfig:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.group_size < 2:
             raise ValueError("group_size must be >= 2: group advantages need at least two samples per prompt")
-        if self.clip not in ("on", "off"):
-            raise ValueError(f"clip must be 'on' or 'off', got {self.clip!r}")
-        if self.loss_normalisation not in get_args(LossNormalisation):
-            raise ValueError(
-                f"loss_normalisation must be one of {get_args(LossNormalisation)}, got {self.loss_normalisation!r}"
-            )
         if not 0 < self.epsilon < 1:
             raise ValueError(
                 f"epsilon must be in (0, 1), got {self.epsilon}; use clip=off to disable clipping"
@@ -149,6 +146,35 @@ class TrainConfig:
         for name in ("log_completions_every", "save_every", "eval_every"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        self._validate_ranges()
+
+    def _validate_ranges(self) -> None:
+        """Values torch/TRL would only reject (or silently misuse) deep inside training."""
+        for name in ("max_completion_length", "max_prompt_length", "eval_limit", "eval_max_new_tokens"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        for name in ("data_limit", "save_total_limit"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1 or None, got {getattr(self, name)}")
+        for name in ("learning_rate", "kl_coef", "weight_decay", "warmup_steps"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.temperature <= 0:
+            raise ValueError(
+                f"temperature must be > 0 (GRPO samples; the paper uses 1.0), got {self.temperature}"
+            )
+        for name in ("top_p", "vllm_gpu_memory_utilization"):
+            if not 0 < getattr(self, name) <= 1:
+                raise ValueError(f"{name} must be in (0, 1], got {getattr(self, name)}")
+        for name in ("adam_beta1", "adam_beta2"):
+            if not 0 <= getattr(self, name) < 1:
+                raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
+        if self.max_grad_norm <= 0:
+            raise ValueError(f"max_grad_norm must be > 0 (the paper clips at 1.0), got {self.max_grad_norm}")
+        if self.epsilon_high is not None and self.epsilon_high <= 0:
+            raise ValueError(f"epsilon_high must be > 0 or None (symmetric), got {self.epsilon_high}")
+        if self.grading_mode not in ("paper", "robust"):
+            raise ValueError(f"grading_mode must be 'paper' or 'robust', got {self.grading_mode!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -191,25 +217,7 @@ def parse_value(name: str, text: str) -> Any:
         raise ValueError(
             f"unknown config key {name!r}{hint}; see `rlvr train --help` or rlvrlab/train/config.py"
         )
-    kind = types[name]
-    args = [a for a in get_args(kind) if a is not type(None)]
-    if text.lower() in ("none", "null") and type(None) in get_args(kind):
-        return None
-    base = args[0] if args and not isinstance(args[0], str) else kind
-    try:
-        if base is bool:
-            if text.lower() not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
-                raise ValueError
-            return text.lower() in ("true", "1", "yes", "on")
-        if base is int:
-            return int(text)
-        if base is float:
-            return float(text)
-    except ValueError:
-        raise ValueError(
-            f"config key {name!r} expects {getattr(base, '__name__', base)}, got {text!r}"
-        ) from None
-    return text
+    return parse_field(TrainConfig, name, text)
 
 
 def apply_overrides(values: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
@@ -224,7 +232,20 @@ def apply_overrides(values: dict[str, Any], overrides: list[str]) -> dict[str, A
 
 
 def load_yaml(path: Path) -> dict[str, Any]:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    """Config keys from a YAML file; errors name the file (and line) and the key. A string where the field
+    is a number or bool (YAML reads `1e-5` as text) is parsed by the field's type."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"config file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path}: not UTF-8 text (byte {err.start})") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ValueError(f"{path}{where}: not valid YAML ({problem})") from None
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping of config keys, got {type(data).__name__}")
     if isinstance(data.get("clip"), bool):  # YAML 1.1 reads a bare `clip: off` as False
@@ -232,7 +253,17 @@ def load_yaml(path: Path) -> dict[str, Any]:
     unknown = sorted(set(data) - set(_field_types()) - {"preset"})
     if unknown:
         raise ValueError(f"{path}: unknown config keys {unknown}; see rlvrlab/train/config.py for the fields")
-    return data
+    try:
+        return {k: _from_yaml(k, v) for k, v in data.items()}
+    except ValueError as err:
+        raise ValueError(f"{path}: {err}") from None
+
+
+def _from_yaml(key: str, value: Any) -> Any:
+    """A YAML string for a non-string field goes through the same parser as `--set` (`1e-5` -> 1e-05)."""
+    if key == "preset" or not isinstance(value, str) or _field_types()[key] is str:
+        return value
+    return parse_field(TrainConfig, key, value)
 
 
 def resolve_config(
