@@ -54,8 +54,10 @@ from rlvrlab.data import Problem, append_jsonl, load_problems, read_jsonl
 from rlvrlab.data.load import drop_torn_tail
 from rlvrlab.evaluate.metrics import summarize
 from rlvrlab.evaluate.protocol import BenchmarkProtocol, parse_overrides, resolve_protocol
+from rlvrlab.folders import check_out
 from rlvrlab.generate import GenerationParams, HFGenerator, make_generator
 from rlvrlab.metrics import uses_code
+from rlvrlab.models import resolve_model
 from rlvrlab.prompts import PromptSpec, get_prompt
 
 logger = logging.getLogger(__name__)
@@ -117,8 +119,12 @@ def run_eval(config: EvalConfig, progress: bool = True) -> dict[str, Any]:
     """Evaluate `config.model` on every benchmark; returns the summary (also written to summary.json)."""
     out = Path(config.out)
     protocols = config.protocols()
+    model_path = resolve_model(config.model)
+    check_out(out, "eval", inputs=[model_path, *config.benchmarks])
+    # a missing or unreadable benchmark fails before anything is written
+    benchmark_problems = {name: load_problems(name, limit=config.limit) for name in protocols}
     _prepare_out_dir(out, config, protocols)
-    generator = make_generator(config.backend, config.model, batch_size=config.batch_size)
+    generator = make_generator(config.backend, model_path, batch_size=config.batch_size)
     spec = get_prompt(config.prompt)
     summary: dict[str, Any] = {
         "model": config.model,
@@ -134,7 +140,7 @@ def run_eval(config: EvalConfig, progress: bool = True) -> dict[str, Any]:
         previous = json.loads((out / SUMMARY_FILE).read_text(encoding="utf-8"))
         summary["benchmarks"].update(previous.get("benchmarks", {}))
     for name, protocol in protocols.items():
-        problems = load_problems(name, limit=config.limit)
+        problems = benchmark_problems[name]
         done = [r for r in existing if r["benchmark"] == name]
         new = evaluate_problems(
             generator,

@@ -220,8 +220,12 @@ def run_labelling(
     `generator` (anything with `.tokenizer` and `.generate(prompts, params)`) overrides building one
     from `options.model` with `backend`; it is built only when some problem still needs samples."""
     from rlvrlab.data import load_problems
+    from rlvrlab.folders import check_out
+    from rlvrlab.models import resolve_model
 
     problems = load_problems(options.data, limit=limit)
+    model = resolve_model(options.model) if generator is None else options.model
+    check_out(out_dir, "labels", inputs=[model, options.data])
     done = prepare_out_dir(out_dir, options, resume)
     todo = [p for p in problems if p.id not in done]
     logger.info(

@@ -69,7 +69,12 @@ class Reward:
 
 
 class RewardContext:
-    """Per-call data a reward may need: columns, training step, sample index within each prompt."""
+    """Per-call data a reward may need: columns, training step, sample index within each prompt's group.
+
+    The sample index is the `sample_index` column when the caller passes one (`RLVRTrainer` does: it is
+    the completion's place in its group of the whole rollout, the same whatever the process layout).
+    Otherwise completions are counted per id within this call, which is right only when the call holds
+    whole groups (a single process, verl, direct calls)."""
 
     def __init__(self, columns: dict[str, Any], step: int, sample_index: list[int]) -> None:
         self.columns, self.step, self.sample_index = columns, step, sample_index
@@ -78,6 +83,8 @@ class RewardContext:
     def from_kwargs(cls, completions: list, kwargs: dict[str, Any]) -> RewardContext:
         state = kwargs.get("trainer_state")
         step = int(getattr(state, "global_step", 0) or 0)
+        if kwargs.get("sample_index") is not None:
+            return cls(kwargs, step, [int(i) for i in kwargs["sample_index"]])
         ids = kwargs.get("id")
         seen: dict[Any, int] = {}
         sample_index = []

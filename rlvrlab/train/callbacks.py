@@ -35,7 +35,8 @@ RUN_DIR/metrics.jsonl - one JSON object per rollout (the paper's step), appended
 All fractions are token-weighted over every micro-batch of the rollout and over all processes.
 
 RUN_DIR/completions.jsonl - one JSON object per completion, every `log_completions_every` rollouts:
-  step (rollout), id (problem id), completion (text), length (completion tokens), rewards {name: float},
+  step (rollout), id (problem id), sample_index (index in the prompt's group, the key of random rewards),
+  completion (text), length (completion tokens), rewards {name: float},
   advantage (final, after the optional second whitening), uses_code (bool), correct (bool, or null
   without an answer). Rows of one rollout are in generation order: groups of G consecutive rows per prompt.
 """

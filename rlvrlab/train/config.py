@@ -183,9 +183,10 @@ class TrainConfig:
 PRESETS: dict[str, dict[str, Any]] = {
     # the paper's setup: the dataclass defaults
     "paper": {},
-    # tiny models on CPU (sim model organisms, test models): fp32, no checkpointing, short completions, small
-    # rollouts, 4 updates per rollout and a lr high enough for a 0.4M-parameter sim model to move past
-    # 1 +- eps between mini-batches (clip fractions of a few %). Random-init test models need ~1e-2.
+    # tiny randomly initialised models on CPU (tests, benchmarks): fp32, no checkpointing, short completions,
+    # small rollouts, 4 updates per rollout, a lr high enough to move a random model (tests use ~1e-2).
+    # Not for the sim organisms: their folders ship train-recipe.yaml (128 tokens, lr 3e-5), the preset
+    # `rlvr train` uses for them when none is named; lr 1e-3 and 64 tokens collapse and truncate them.
     "cpu-small": {
         "group_size": 4,
         "prompts_per_rollout": 4,
@@ -270,19 +271,36 @@ def resolve_config(
     *, preset: str | None = None, config_path: Path | None = None, overrides: list[str] = (), **explicit: Any
 ) -> TrainConfig:
     """Precedence (later wins): paper defaults < preset < YAML file < --set overrides < explicit arguments
-    that are not None (the CLI's --model/--data/--reward/--out)."""
-    values: dict[str, Any] = {}
+    that are not None (the CLI's --model/--data/--reward/--out). With no preset named (argument or the
+    YAML's `preset:` key), the model folder's own `train-recipe.yaml` is the preset (`model_preset`)."""
     file_values = load_yaml(config_path) if config_path else {}
     preset = preset or file_values.pop("preset", None)
     file_values.pop("preset", None)
-    if preset is not None:
-        if preset not in PRESETS:
-            raise ValueError(f"unknown preset {preset!r}: use one of {', '.join(PRESETS)}")
-        values.update(PRESETS[preset])
-    values.update(file_values)
-    values = apply_overrides(values, list(overrides))
-    values.update({k: v for k, v in explicit.items() if v is not None})
-    return TrainConfig(**values)
+    set_values = apply_overrides({}, list(overrides))
+    given = {k: v for k, v in explicit.items() if v is not None}
+    model = given.get("model") or set_values.get("model") or file_values.get("model") or ""
+    base = preset_values(preset) if preset is not None else model_preset(model)
+    return TrainConfig(**{**base, **file_values, **set_values, **given})
+
+
+def preset_values(name: str) -> dict[str, Any]:
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}: use one of {', '.join(PRESETS)}")
+    return dict(PRESETS[name])
+
+
+def model_preset(model: str) -> dict[str, Any]:
+    """The model folder's `train-recipe.yaml` (TrainConfig keys, optionally on top of a named `preset:`),
+    or {} when it ships none. This is how the sim models carry their tested recipe: no `if sim` here."""
+    from rlvrlab.models import recipe_path
+
+    path = recipe_path(model) if model else None
+    if path is None:
+        return {}
+    recipe = load_yaml(path)
+    base = preset_values(recipe.pop("preset")) if "preset" in recipe else {}
+    logger.info("no --preset: using %s", path)
+    return {**base, **recipe}
 
 
 def save_config(config: TrainConfig, path: Path) -> None:

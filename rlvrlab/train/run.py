@@ -17,6 +17,7 @@ from typing import Any
 import torch
 
 from rlvrlab.folders import check_out
+from rlvrlab.models import resolve_model
 from rlvrlab.train.callbacks import EvalCallback, RunLogCallback, SaveAtEndCallback, truncate_run_logs
 from rlvrlab.train.config import TrainConfig, load_yaml, save_config, to_grpo_config
 
@@ -31,14 +32,16 @@ def resolve_prompt_name(config: TrainConfig, tokenizer: Any) -> str:
 
 
 def load_policy(config: TrainConfig) -> tuple[Any, Any]:
-    """Model + tokenizer from a hub id or a local folder (one path); bf16 when the config asks for it."""
+    """Model + tokenizer from a shipped sim name, a local folder or a hub id (`rlvrlab.models.resolve_model`);
+    bf16 when the config asks for it."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(config.model, padding_side="left")
+    path = resolve_model(config.model)
+    tokenizer = AutoTokenizer.from_pretrained(path, padding_side="left")
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     dtype = torch.bfloat16 if config.bf16 else torch.float32
-    model = AutoModelForCausalLM.from_pretrained(config.model, dtype=dtype)
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
     return model, tokenizer
 
 
@@ -172,7 +175,7 @@ def check_run_dir(config: TrainConfig, resume: bool) -> None:
     """Refuse, before anything is written, an --out that holds something else, or a run without --resume,
     or a resume with different settings."""
     run_dir = Path(config.output_dir)
-    check_out(run_dir, "run", inputs=[config.model, config.data])
+    check_out(run_dir, "run", inputs=[resolve_model(config.model), config.data])
     saved = run_dir / "config.yaml"
     if saved.exists() and not resume:
         raise ValueError(f"{run_dir} already holds a run: pass --resume to continue it or choose a new --out")

@@ -17,7 +17,7 @@
   organism, and often a real model, picks its reasoning mode) vs `clip/other_tokens/*`,
   `policy/first_token/mean_abs_log_ratio` (how far the mode decision moved within the rollout),
   `policy/first_token/mean_prob`, and `policy/{code,prose}/{mean_token_prob,entropy}` per completion mode;
-- per-completion records (id, completion, rewards, final advantage, uses_code, correct) for completions.jsonl
+- per-completion records (id, sample_index, completion, rewards, final advantage, uses_code, correct) for completions.jsonl
   and `train/accuracy` (grading.grade against the `answer` column, whatever the training reward) and
   `train/code_rate`; `time/reward_s` and `time/grading_s` per rollout.
 
@@ -80,6 +80,20 @@ def _share(part: float, whole: float) -> float:
     return part / whole if whole > 0 else math.nan
 
 
+def with_sample_index(inputs: list[dict[str, Any]], process_index: int, group_size: int) -> list[dict[str, Any]]:
+    """Copies of the local rows with `sample_index`, the completion's index within its prompt's group,
+    taken from its place in the global rollout (so it is the same whatever the process layout).
+
+    What TRL 1.16 guarantees: RepeatSampler yields each prompt `num_generations` times in a row and whole
+    groups per generation batch; accelerate hands process p the p-th consecutive slice of that batch, all
+    slices of equal length; TRL itself relies on this (it gathers rewards, views them as
+    (-1, num_generations) and takes back `process_index * len(prompts)` onward). So local row i is global
+    row p * len(inputs) + i, and its index in the group is that modulo num_generations, also when a group
+    spans two processes (a per-process counter would restart at 0 there and repeat random draws)."""
+    offset = process_index * len(inputs)
+    return [{**row, "sample_index": (offset + i) % group_size} for i, row in enumerate(inputs)]
+
+
 class RLVRTrainer(GRPOTrainer):
     """GRPOTrainer with the paper's second whitening option and the logging the science needs."""
 
@@ -117,6 +131,8 @@ class RLVRTrainer(GRPOTrainer):
     # ---- rewards and advantages -------------------------------------------------------------
     def _calculate_rewards(self, inputs, prompts, completions, completion_ids_list):
         start = time.perf_counter()
+        group = self.num_generations if self.model.training else self.num_generations_eval
+        inputs = with_sample_index(inputs, self.accelerator.process_index, group)
         rewards = super()._calculate_rewards(inputs, prompts, completions, completion_ids_list)
         self._times["reward"] += time.perf_counter() - start
         self._last_rewards = (inputs, completions, rewards)
@@ -175,6 +191,7 @@ class RLVRTrainer(GRPOTrainer):
                 {
                     "step": self.rollout_index,
                     "id": x.get("id"),
+                    "sample_index": x.get("sample_index"),
                     "completion": texts[i],
                     "length": int(lengths[i]),
                     "rewards": dict(zip(self.reward_func_names, local[i], strict=True)),
