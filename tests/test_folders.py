@@ -13,7 +13,6 @@ from safetensors.torch import load_file
 from typer.testing import CliRunner
 
 from rlvrlab.cli import app
-from rlvrlab.folders import check_out, folder_kind
 from rlvrlab.sim.info import MODELS_DIR
 
 
@@ -61,6 +60,8 @@ def run_dir(tmp_path: Path) -> Path:
 
 
 def test_folder_kinds(tmp_path: Path, run_dir: Path) -> None:
+    from rlvrlab.folders import check_out, folder_kind
+
     ev = _eval_dir(tmp_path)
     (tmp_path / "labels").mkdir()
     (tmp_path / "labels" / "config.json").write_text(json.dumps({"model": "m", "label_mode": "majority"}))

@@ -140,6 +140,7 @@ def _compare(console: Console, dirs: tuple[Path, Path], out: Path | None, seed: 
                 f"({', '.join(r['protocol_differences'])}); B - A is not the model's change alone",
                 highlight=False,
                 markup=False,
+                soft_wrap=True,
             )
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,6 @@ from rlvrlab.rewards.library import (
     Reward,
 )
 
-
 MAX_SPEC_CHARS = 1000
 
 

@@ -80,7 +80,9 @@ def _share(part: float, whole: float) -> float:
     return part / whole if whole > 0 else math.nan
 
 
-def with_sample_index(inputs: list[dict[str, Any]], process_index: int, group_size: int) -> list[dict[str, Any]]:
+def with_sample_index(
+    inputs: list[dict[str, Any]], process_index: int, group_size: int
+) -> list[dict[str, Any]]:
     """Copies of the local rows with `sample_index`, the completion's index within its prompt's group,
     taken from its place in the global rollout (so it is the same whatever the process layout).
 
