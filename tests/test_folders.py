@@ -15,6 +15,8 @@ from typer.testing import CliRunner
 from rlvrlab.cli import app
 from rlvrlab.sim.info import MODELS_DIR
 
+ORGANISM = str(MODELS_DIR / "sim-qwen-math")  # a model folder: these tests do not depend on name lookup
+
 
 def _snapshot(folder: Path) -> dict[str, str]:
     """{relative path: sha256} of every file under `folder` (to prove nothing changed)."""
@@ -122,7 +124,7 @@ def test_from_generations_never_replaces_another_eval(tmp_path: Path) -> None:
     ("command", "holds"),
     [
         (
-            ["train", "--model", "sim-qwen-math", "--data", "sim500", "--out", "{eval}"],
+            ["train", "--model", ORGANISM, "--data", "sim500", "--out", "{eval}"],
             "holds an eval, not a training run",
         ),
         (["sim", "pretrain", "--out", "{run}"], "holds a training run, not a model"),
@@ -130,11 +132,11 @@ def test_from_generations_never_replaces_another_eval(tmp_path: Path) -> None:
         (["report", "{eval}", "--out", "{run}"], "holds a training run, not a report"),
         (["report", "{run}", "--out", "{run}"], "would overwrite this command's input"),
         (
-            ["label", "--model", "sim-qwen-math", "--data", "sim500", "--out", "{eval}"],
+            ["label", "--model", ORGANISM, "--data", "sim500", "--out", "{eval}"],
             "holds an eval, not a labelling run",
         ),
         (
-            ["eval", "--model", "sim-qwen-math", "--benchmarks", "sim500", "--out", "{run}"],
+            ["eval", "--model", ORGANISM, "--benchmarks", "sim500", "--out", "{run}"],
             "holds a training run, not an eval",
         ),
         (
@@ -167,7 +169,7 @@ def test_train_that_fails_validation_leaves_nothing(tmp_path: Path) -> None:
     """A reward the data cannot feed (no label column) and a prompt limit no prompt fits are refused
     before the first file is written; the same --out then takes a fresh run's checks again."""
     out = tmp_path / "run"
-    base = ["train", "--model", "sim-qwen-math", "--data", "sim-train", "--out", str(out)]
+    base = ["train", "--model", ORGANISM, "--data", "sim-train", "--out", str(out)]
     result = CliRunner().invoke(app, [*base, "--reward", "label"])
     _refused(result, "reads the 'label' column", "rlvr label")
     assert not out.exists()
@@ -185,9 +187,9 @@ def test_resume_of_a_finished_run_is_a_no_op(tmp_path: Path) -> None:
     """One finished step; --resume changes nothing (final/, checkpoints, logs) and says so. A run killed
     after its last checkpoint but before final/ gets final/ from that checkpoint, without another step."""
     out = tmp_path / "run"
-    args = ["train", "--model", "sim-qwen-math", "--data", "sim-train", "--out", str(out)]
+    args = ["train", "--model", ORGANISM, "--data", "sim-train", "--preset", "cpu-small", "--out", str(out)]
     args += ["--set", "max_steps=1", "--set", "save_every=1", "--set", "prompts_per_rollout=2"]
-    args += ["--set", "micro_batch_size=4", "--set", "max_completion_length=16", "--set", "data_limit=8"]
+    args += ["--set", "micro_batch_size=2", "--set", "max_completion_length=16", "--set", "data_limit=8"]
     first = CliRunner().invoke(app, args)
     assert first.exit_code == 0, first.output + repr(first.exception)
     done = _snapshot(out)
