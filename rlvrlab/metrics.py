@@ -137,10 +137,13 @@ def accuracy_by_code(
 
 
 def problem_accuracy(
-    problem_ids: Sequence[str] | np.ndarray, correct: Sequence[bool] | np.ndarray
+    problem_ids: Sequence[str] | np.ndarray,
+    correct: Sequence[bool] | np.ndarray,
+    grouped: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(sorted unique problem ids, each problem's fraction of correct samples)."""
-    ids, inverse = np.unique(np.asarray(problem_ids, dtype=str), return_inverse=True)
+    """(sorted unique problem ids, each problem's fraction of correct samples). `grouped` is
+    `np.unique(problem_ids, return_inverse=True)` when the caller has it already (100k ids: ~0.2 s)."""
+    ids, inverse = grouped or np.unique(np.asarray(problem_ids, dtype=str), return_inverse=True)
     counts = np.bincount(inverse, minlength=ids.size)
     hits = np.bincount(inverse, weights=np.asarray(correct, dtype=float), minlength=ids.size)
     return ids, hits / np.maximum(counts, 1)

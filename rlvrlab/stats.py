@@ -64,7 +64,14 @@ def bootstrap_ratio_ci(
     pairs = np.column_stack([np.asarray(numerators, dtype=float), np.asarray(denominators, dtype=float)])
     if pairs.size == 0 or pairs[:, 1].sum() == 0:
         return (float("nan"), float("nan"))
-    distinct, counts = np.unique(pairs, axis=0, return_counts=True)
+    if np.array_equal(pairs, np.round(pairs)) and pairs.min() >= 0:  # counts: one int key per pair (fast)
+        width = int(pairs[:, 1].max()) + 1
+        keys, counts = np.unique(
+            pairs[:, 0].astype(np.int64) * width + pairs[:, 1].astype(np.int64), return_counts=True
+        )
+        distinct = np.column_stack([keys // width, keys % width]).astype(float)
+    else:
+        distinct, counts = np.unique(pairs, axis=0, return_counts=True)
     rng = np.random.default_rng(seed)
     draws = rng.multinomial(len(pairs), counts / len(pairs), size=n_boot)
     sums = draws @ distinct

@@ -152,7 +152,7 @@ def eval_stats(ev: EvalSet, n_boot: int = 2000, strict_intervals: bool = False) 
     them as a side note; each bootstrap costs ~0.5 s at 10k problems)."""
     strict_boot = n_boot if strict_intervals else 0
     ids, inverse = _per_problem(ev)
-    _, per_problem = problem_accuracy(ev.problem_ids, ev.correct)
+    _, per_problem = problem_accuracy(ev.problem_ids, ev.correct, grouped=(ids, inverse))
     per_count = np.bincount(inverse, minlength=ids.size)
     out: dict[str, Any] = {
         "name": ev.name,
