@@ -58,7 +58,7 @@ def _expected(rows: list[dict]) -> dict[str, float]:
 def test_every_consumer_agrees_on_one_eval(eval_dir: Path, tmp_path: Path) -> None:
     from rlvrlab.analysis.evals import analyze_evals
     from rlvrlab.data import read_jsonl
-    from rlvrlab.demo import _cell_row
+    from rlvrlab.demo_findings import cell_row
     from rlvrlab.report.html import write_report
     from rlvrlab.rewards import build_reward
     from rlvrlab.sim.info import summarise
@@ -88,7 +88,7 @@ def test_every_consumer_agrees_on_one_eval(eval_dir: Path, tmp_path: Path) -> No
     assert (sim["code_rate"], sim["boxed_rate"]) == pytest.approx((want["code_rate"], want["boxed"]))
     assert (sim["accuracy_code"], sim["accuracy_language"]) == pytest.approx((want["with"], want["without"]))
 
-    findings = _cell_row("fam", "cell", [{"seed": 1, "base": eval_dir, "final": eval_dir}])
+    findings = cell_row("fam", "cell", [{"seed": 1, "base": eval_dir, "final": eval_dir, "run": eval_dir}])
     assert findings["accuracy_with_code_final"] == pytest.approx(want["with"])
     assert findings["accuracy_without_code_final"] == pytest.approx(want["without"])
     assert findings["code_rate_final"] == pytest.approx(want["code_rate"])

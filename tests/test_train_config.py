@@ -99,6 +99,7 @@ def test_saved_config_reproduces_the_run(tmp_path):
         ("adam_beta2=1", r"adam_beta2 must be in \[0, 1\)"),
         ("data_limit=0", "data_limit must be >= 1 or None"),
         ("max_grad_norm=inf", "'max_grad_norm' must be a finite number"),
+        ("adam_epsilon=0", "adam_epsilon must be > 0"),
         ("loss_normalisation=token", "config key 'loss_normalisation' expects 'bnpo' | 'grpo' | 'dapo'"),
         ("updates_per_rollout=3", "does not split into updates_per_rollout=3"),
         ("epsilon=0", "use clip=off"),
@@ -187,20 +188,29 @@ def test_missing_or_non_utf8_yaml(tmp_path):
         resolve_config(config_path=path)
 
 
-ORGANISM_KEYS = ("prompt", "group_size", "prompts_per_rollout", "updates_per_rollout", "learning_rate")
+ORGANISM_KEYS = (
+    "prompt",
+    "group_size",
+    "prompts_per_rollout",
+    "updates_per_rollout",
+    "micro_batch_size",
+    "learning_rate",
+    "adam_epsilon",
+    "max_completion_length",
+)
 
 
 @pytest.mark.parametrize("family", ["sim-qwen-math", "sim-llama"])
 def test_sim_models_train_with_their_recipe_not_cpu_small(family):
     """No preset named: the model folder's train-recipe.yaml is the preset, for the bare command and for the
-    shipped sim config; it is the demo's tested organism recipe (128 new tokens, lr 3e-5), not cpu-small's
-    64 tokens and lr 1e-3 that truncate and collapse the organism."""
+    shipped sim config; it is the demo's tested organism recipe, not cpu-small's 64 tokens and lr 1e-3 at
+    Adam eps 1e-8 that truncate and collapse the organism."""
     from rlvrlab.demo import ORGANISM_TRAIN
 
     shipped = Path(__file__).resolve().parents[1] / "configs" / "train" / "sim-cpu.yaml"
     for config in (resolve_config(model=family), resolve_config(config_path=shipped, model=family)):
-        assert config.max_completion_length >= 128 and config.learning_rate == 3e-5
         assert {k: getattr(config, k) for k in ORGANISM_KEYS} == {k: ORGANISM_TRAIN[k] for k in ORGANISM_KEYS}
         assert (config.bf16, config.gradient_checkpointing) == (False, False)
     named = resolve_config(model=family, preset="cpu-small")  # a preset the user names still wins
     assert named.max_completion_length == PRESETS["cpu-small"]["max_completion_length"]
+    assert named.max_completion_length < ORGANISM_TRAIN["max_completion_length"]

@@ -71,7 +71,9 @@ class TrainConfig:
     warmup_steps: int = 0
     adam_beta1: float = 0.9
     adam_beta2: float = 0.95
-    adam_epsilon: float = 1e-8  # Adam's denominator floor (PyTorch/TRL default; the organism's recipe raises it)
+    adam_epsilon: float = (
+        1e-8  # Adam's denominator floor (PyTorch/TRL default; the organism's recipe raises it)
+    )
     weight_decay: float = 0.0
     max_grad_norm: float = 1.0
     temperature: float = 1.0
@@ -169,6 +171,8 @@ class TrainConfig:
         for name in ("adam_beta1", "adam_beta2"):
             if not 0 <= getattr(self, name) < 1:
                 raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
+        if self.adam_epsilon <= 0:
+            raise ValueError(f"adam_epsilon must be > 0 (PyTorch default 1e-8), got {self.adam_epsilon}")
         if self.max_grad_norm <= 0:
             raise ValueError(f"max_grad_norm must be > 0 (the paper clips at 1.0), got {self.max_grad_norm}")
         if self.epsilon_high is not None and self.epsilon_high <= 0:
@@ -185,8 +189,8 @@ PRESETS: dict[str, dict[str, Any]] = {
     "paper": {},
     # tiny randomly initialised models on CPU (tests, benchmarks): fp32, no checkpointing, short completions,
     # small rollouts, 4 updates per rollout, a lr high enough to move a random model (tests use ~1e-2).
-    # Not for the sim organisms: their folders ship train-recipe.yaml (128 tokens, lr 3e-5), the preset
-    # `rlvr train` uses for them when none is named; lr 1e-3 and 64 tokens collapse and truncate them.
+    # Not for the sim organisms: their folders ship train-recipe.yaml (the demo's recipe), the preset
+    # `rlvr train` uses for them when none is named; 64 tokens and lr 1e-3 truncate and collapse them.
     "cpu-small": {
         "group_size": 4,
         "prompts_per_rollout": 4,
