@@ -298,7 +298,7 @@ def model_preset(model: str) -> dict[str, Any]:
     or {} when it ships none. This is how the sim models carry their tested recipe: no `if sim` here."""
     from rlvrlab.models import recipe_path
 
-    path = recipe_path(model) if model else None
+    path = recipe_path(model) if model and isinstance(model, str) else None  # a bad type: TrainConfig says
     if path is None:
         return {}
     recipe = load_yaml(path)
