@@ -52,8 +52,8 @@ def _protocols(folder: Path) -> dict[str, dict[str, Any]]:
 def protocol_differences(
     rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]], proto_a: dict, proto_b: dict
 ) -> list[str]:
-    """How A and B were sampled or graded differently on one benchmark (samples per problem read from the rows,
-    the rest from summary.json's protocol); empty when they match or are unknown."""
+    """How A and B were sampled or graded differently on one benchmark (samples per problem from the
+    rows, the rest from summary.json's protocol); empty when they match or are unknown."""
     k_a = min(Counter(str(r["problem_id"]) for r in rows_a).values())
     k_b = min(Counter(str(r["problem_id"]) for r in rows_b).values())
     diffs = [f"samples per problem {k_a} vs {k_b}"] if k_a != k_b else []

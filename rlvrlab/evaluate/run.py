@@ -54,6 +54,7 @@ from rlvrlab.data import Problem, append_jsonl, load_problems, read_jsonl
 from rlvrlab.data.load import drop_torn_tail
 from rlvrlab.evaluate.metrics import summarize
 from rlvrlab.evaluate.protocol import BenchmarkProtocol, parse_overrides, resolve_protocol
+from rlvrlab.fields import check_types
 from rlvrlab.folders import check_out
 from rlvrlab.generate import GenerationParams, HFGenerator, make_generator
 from rlvrlab.metrics import uses_code
@@ -96,6 +97,9 @@ class EvalConfig:
     grading_timeout: float = 5.0
 
     def __post_init__(self) -> None:
+        check_types(self)  # one-line errors naming the key, finite floats
+        if self.grading_timeout <= 0:
+            raise ValueError(f"grading_timeout must be > 0 seconds, got {self.grading_timeout}")
         if not self.benchmarks:
             raise ValueError("no benchmarks: pass e.g. --benchmarks math500,aime24")
         if self.limit is not None and self.limit < 1:
