@@ -263,9 +263,9 @@ def test_run_is_reproduced_from_its_config_alone(tiny_model_dir, tmp_path):
 @pytest.mark.slow
 def test_organism_trains_sensibly_with_its_recipe(tmp_path):
     """A new user's first run: `rlvr train --model sim-qwen-math --data sim-train --reward ground_truth`
-    with nothing else. The model's recipe gives completions room to finish (measured over 30 steps: 0% of
-    1,920 truncated) and a learning rate that keeps the skill (cpu-small's 64 tokens and lr 1e-3 truncated
-    up to 100% and drove accuracy to ~0 within 10 steps)."""
+    with nothing else. The model's recipe gives completions room to finish (measured over 20 steps: 0 of
+    1,280 truncated) and keeps the skill (cpu-small's 64 tokens and lr 1e-3 truncated 97.5% and drove
+    accuracy to 0% within 10 steps)."""
     out = tmp_path / "run"
     args = ["train", "--model", "sim-qwen-math", "--data", "sim-train", "--reward", "ground_truth"]
     result = CliRunner().invoke(
