@@ -6,8 +6,8 @@
 - `compare_runs(dir_a, dir_b)`: paired-bootstrap differences between two runs.
 - `metrics`: summary.json's numbers from sample rows (per-response metrics: `rlvrlab.metrics`).
 Output schemas are documented in `rlvrlab.evaluate.run`. Evaluation comes before analysis in the data
-path (eval results -> analysis -> report): nothing here imports `rlvrlab.analysis`; the code detectors and
-metric definitions both use live in the bottom layer, `rlvrlab.metrics`.
+path (eval results -> analysis -> report), so nothing here depends on the analysis package; the code
+detectors and metric definitions both use live in the bottom layer, `rlvrlab.metrics`.
 """
 
 from rlvrlab.evaluate.compare import compare_runs
