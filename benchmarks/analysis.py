@@ -29,7 +29,8 @@ from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from rlvrlab.analysis.evals import eval_stats, has_boxed_answer, load_eval, transitions  # noqa: E402
+from rlvrlab.analysis.evals import eval_stats, load_eval, transitions  # noqa: E402
+from rlvrlab.metrics import has_boxed_answer  # noqa: E402
 
 PROSE = [
     "First, we need to find the value of $x$ that satisfies the equation ${a}x + {b} = {c}$.",
@@ -126,7 +127,7 @@ def _strict_naive(text: str) -> bool:
 
 def _naive_eval(path: Path, n_boot: int) -> dict:
     """Per-row loop: {problem: [correct, code, strict, boxed]} then per-problem means in Python."""
-    from rlvrlab.stats import bootstrap_ci
+    from rlvrlab.stats import bootstrap_ci, bootstrap_ratio_ci
 
     problems: dict[str, list[list[bool]]] = {}
     with open(path / "samples.jsonl") as handle:
@@ -138,12 +139,10 @@ def _naive_eval(path: Path, n_boot: int) -> dict:
     out = {}
     for name, col in (("paper", 1), ("strict", 2)):
         for inside in (True, False):
-            values = [
-                sum(s[0] for s in g if s[col] == inside) / n
-                for g in problems.values()
-                if (n := sum(s[col] == inside for s in g))
-            ]
-            out[(name, inside)] = (sum(values) / len(values), bootstrap_ci(values, n_boot=n_boot))
+            hits = [sum(s[0] for s in g if s[col] == inside) for g in problems.values()]
+            counts = [sum(s[col] == inside for s in g) for g in problems.values()]
+            interval = bootstrap_ratio_ci(hits, counts, n_boot=n_boot)  # pooled over samples
+            out[(name, inside)] = (sum(hits) / sum(counts), interval)
     overall = [sum(s[0] for s in g) / len(g) for g in problems.values()]
     out["overall"] = (sum(overall) / len(overall), bootstrap_ci(overall, n_boot=n_boot))
     out["modes"] = {
@@ -177,7 +176,6 @@ def main() -> None:
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
-    import rlvrlab.evaluate.metrics  # noqa: F401  (package import pulls torch: timed separately below)
 
     with tempfile.TemporaryDirectory() as tmp:
         a, b = Path(tmp) / "a", Path(tmp) / "b"

@@ -26,7 +26,7 @@ def fail(message: str) -> None:
     """Print a one-line error and exit 2 (bad input is never a traceback)."""
     from rich.markup import escape
 
-    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -53,10 +53,12 @@ def demo(
 
     from rlvrlab.demo import plan_for, run_demo
     from rlvrlab.demo_findings import findings_markdown
+    from rlvrlab.folders import check_out
 
     if quick and full:
         fail("choose one of --quick and --full")
     try:
+        check_out(out, "demo")
         plan = plan_for("quick" if quick else "full" if full else "default", seeds=seeds, steps=steps)
     except ValueError as err:
         fail(str(err))
@@ -118,7 +120,7 @@ def train_command(
     if out is None:
         fail("--out RUN_DIR is required (or pass --dry-run)")
     try:
-        train_from_cli(
+        message = train_from_cli(
             out=out,
             model=model,
             data=data,
@@ -130,6 +132,7 @@ def train_command(
         )
     except ValueError as err:
         fail(str(err))
+    console.print(message, highlight=False, soft_wrap=True)
 
 
 @app.command("analyze")
@@ -154,9 +157,11 @@ def report(
     baseline: Annotated[str | None, typer.Option(help="Eval name compared against (default: first).")] = None,
 ) -> None:
     """Write a static HTML report (plus a markdown twin) of training runs and evals."""
+    from rlvrlab.folders import check_out
     from rlvrlab.report.command import report_command
 
     try:
+        check_out(out, "report", inputs=inputs)
         report_command(console, inputs, out, title, baseline)
     except ValueError as err:
         fail(str(err))
@@ -269,10 +274,17 @@ def sim_pretrain(
     seed: Annotated[int, typer.Option()] = 0,
 ) -> None:
     """Pretrain a sim model family from scratch on CPU (minutes) and save it to OUT."""
+    from rlvrlab.folders import check_out, folder_kind
     from rlvrlab.sim.pretrain import FAMILIES, PretrainConfig, pretrain
 
     if family not in FAMILIES:
         fail(f"unknown family {family!r}; choose one of {', '.join(sorted(FAMILIES))}")
+    try:
+        check_out(out, "model")
+    except ValueError as err:
+        fail(str(err))
+    if folder_kind(out) == "model":
+        fail(f"--out {out} already holds a model: choose a new --out (pretraining starts from scratch)")
     console.print(f"saved {pretrain(family, out, PretrainConfig(steps=steps, seed=seed))}")
 
 
@@ -285,6 +297,8 @@ def sim_info(
     """Measure priors on sim500 at T=1: code rate, accuracy with/without code, greedy accuracy."""
     from rlvrlab.sim.info import format_priors, model_path, model_priors, shipped_models
 
+    if n < 1:
+        fail(f"--n must be >= 1 (sim500 problems to sample), got {n}")
     for name in names or shipped_models():
         if not (model_path(name) / "config.json").is_file():
             fail(f"no sim model {name!r}: give a shipped name ({', '.join(shipped_models())}) or a folder")
@@ -436,6 +450,7 @@ def data_show(
 ) -> None:
     """Print the first rows of a data set."""
     from rich.table import Table
+    from rich.text import Text
 
     from rlvrlab.data import DataError, load_problems
 
@@ -444,9 +459,10 @@ def data_show(
     except DataError as err:
         fail(str(err))
     table = Table("id", "problem", "answer", "source", show_lines=True)
-    for p in problems:
+    for p in problems:  # Text(): problem text is shown as is, never read as rich markup ([bold], \[)
         text = p.problem if len(p.problem) < 300 else p.problem[:300] + "..."
-        table.add_row(p.id, text, str(p.answer if p.answer is not None else p.extra.get("label")), p.source)
+        answer = str(p.answer if p.answer is not None else p.extra.get("label"))
+        table.add_row(*(Text(cell) for cell in (p.id, text, answer, p.source)))
     console.print(table)
 
 

@@ -3,6 +3,8 @@
 - `bootstrap_ci`: percentile bootstrap of a mean over problems (one eval: accuracy, code rate).
 - `paired_bootstrap_ci`: the same for a per-problem difference between two evals of the same problems.
 - `proportion_ci`: Wilson interval of a share (e.g. of seeds that end on the majority mode).
+- `bootstrap_ratio_ci`: percentile bootstrap of a ratio of per-problem sums (a pooled rate such as the
+  accuracy of code samples, `rlvrlab.metrics`), resampling problems.
 - `pooled_change`: the change pooled over training seeds AND problems (a multi-seed experiment). This is
   the one interval FINDINGS.md, the report and the README give for "accuracy change, n seeds".
 
@@ -44,6 +46,38 @@ def bootstrap_ci(
     means = draws @ distinct / values.size
     tail = (1 - level) / 2 * 100
     return (float(np.percentile(means, tail)), float(np.percentile(means, 100 - tail)))
+
+
+def bootstrap_ratio_ci(
+    numerators: Sequence[float],
+    denominators: Sequence[float],
+    n_boot: int = 2000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of sum(numerators) / sum(denominators), resampling problems.
+
+    For a pooled rate over samples (e.g. correct code samples / code samples) problem p contributes
+    numerators[p] and denominators[p]; problems with a zero denominator stay in the resample (they are
+    sampled units too). Same multinomial trick as `bootstrap_ci`, over the distinct (num, den) pairs
+    (few with k samples per problem). Resamples whose denominator is zero are dropped."""
+    pairs = np.column_stack([np.asarray(numerators, dtype=float), np.asarray(denominators, dtype=float)])
+    if pairs.size == 0 or pairs[:, 1].sum() == 0:
+        return (float("nan"), float("nan"))
+    if np.array_equal(pairs, np.round(pairs)) and pairs.min() >= 0:  # counts: one int key per pair (fast)
+        width = int(pairs[:, 1].max()) + 1
+        keys, counts = np.unique(
+            pairs[:, 0].astype(np.int64) * width + pairs[:, 1].astype(np.int64), return_counts=True
+        )
+        distinct = np.column_stack([keys // width, keys % width]).astype(float)
+    else:
+        distinct, counts = np.unique(pairs, axis=0, return_counts=True)
+    rng = np.random.default_rng(seed)
+    draws = rng.multinomial(len(pairs), counts / len(pairs), size=n_boot)
+    sums = draws @ distinct
+    ratios = sums[sums[:, 1] > 0, 0] / sums[sums[:, 1] > 0, 1]
+    tail = (1 - level) / 2 * 100
+    return (float(np.percentile(ratios, tail)), float(np.percentile(ratios, 100 - tail)))
 
 
 def paired_bootstrap_ci(

@@ -15,17 +15,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from rlvrlab.analysis.code import code_flags, uses_code, uses_code_strict
-from rlvrlab.analysis.evals import (
-    analyze_evals,
-    eval_set_from_rows,
-    eval_stats,
-    has_boxed_answer,
-    load_eval,
-    transitions,
-)
+from rlvrlab.analysis.evals import analyze_evals, eval_set_from_rows, eval_stats, load_eval, transitions
 from rlvrlab.analysis.runs import load_run, run_summary
 from rlvrlab.cli import app
+from rlvrlab.metrics import code_flags, has_boxed_answer, uses_code, uses_code_strict
 
 DATA = Path(__file__).parent / "data" / "qwen_math_1p5b"
 FILES = {"base": "base_MATH-500.json", "step50": "step50_MATH-500.json"}
@@ -129,7 +122,9 @@ def test_strict_regex_equals_line_loop_on_real_outputs(min_lines: int) -> None:
         ("\\boxed{\\frac{1}{2}}", True),
         ("\\boxed{{}}", True),  # non-empty body "{}" (the paper reward checks the body string)
         ("\\boxed{3} then \\boxed{}", False),  # the last box counts
-        ("\\boxed{\\frac{1}{2", True),  # unclosed: body runs to the end
+        ("\\boxed{\\frac{1}{2", False),  # unclosed: not the format the reward pays for
+        ("\\fbox{3}", False),  # only \\boxed counts (extraction also reads \\fbox)
+        ("\\boxed{3} and \\boxed{4", False),  # the last box is unclosed
         ("no box, answer 3", False),
     ],
 )
@@ -238,7 +233,7 @@ def test_k_samples_majority_mode_and_avg_at_k() -> None:
     )
     stats = eval_stats(before, n_boot=100)
     assert stats["accuracy"] == pytest.approx((1 / 3 + 1 / 2) / 2)  # avg@k: mean of per-problem accuracy
-    assert stats["with_code"]["accuracy"] == pytest.approx((1 / 2 + 1) / 2)
+    assert stats["with_code"]["accuracy"] == pytest.approx(2 / 3)  # pooled over samples: 2 of 3 code samples
     assert stats["without_code"]["accuracy"] == 0.0 and stats["samples_per_problem"] == 2
     result = transitions(before, after, n_boot=100)
     by = {r["subset"]: r for r in result["subsets"]}

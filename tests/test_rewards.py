@@ -44,7 +44,9 @@ def test_unknown_spec_lists_valid_ones() -> None:
 TEXT_CASES = [
     ("format", "so \\boxed{3}", 1.0),
     ("format", "so \\boxed{}", 0.0),
-    ("format", "so \\boxed{3", 1.0),
+    ("format", "so \\boxed{3", 0.0),  # unclosed
+    ("format", "so \\fbox{3}", 0.0),
+    ("format", "so \\boxed{ }", 0.0),
     ("format", "no box", 0.0),
     ("python", "Let's use PYTHON code", 1.0),
     ("python", "plain reasoning", 0.0),

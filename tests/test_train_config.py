@@ -88,8 +88,19 @@ def test_saved_config_reproduces_the_run(tmp_path):
         ("group_sise=4", "unknown config key 'group_sise'"),
         ("group_size=four", "expects int"),
         ("second_whitening=maybe", "expects bool"),
-        ("clip=sometimes", "clip must be 'on' or 'off'"),
-        ("loss_normalisation=token", "loss_normalisation must be one of"),
+        ("clip=sometimes", "config key 'clip' expects 'on' | 'off'"),
+        ("learning_rate=nan", "'learning_rate' must be a finite number"),
+        ("learning_rate=-1e-5", "learning_rate must be >= 0"),
+        ("temperature=0", "temperature must be > 0"),
+        ("max_completion_length=0", "max_completion_length must be >= 1"),
+        ("max_prompt_length=0", "max_prompt_length must be >= 1"),
+        ("top_p=2", r"top_p must be in \(0, 1\]"),
+        ("top_p=0", r"top_p must be in \(0, 1\]"),
+        ("adam_beta2=1", r"adam_beta2 must be in \[0, 1\)"),
+        ("data_limit=0", "data_limit must be >= 1 or None"),
+        ("max_grad_norm=inf", "'max_grad_norm' must be a finite number"),
+        ("adam_epsilon=0", "adam_epsilon must be > 0"),
+        ("loss_normalisation=token", "config key 'loss_normalisation' expects 'bnpo' | 'grpo' | 'dapo'"),
         ("updates_per_rollout=3", "does not split into updates_per_rollout=3"),
         ("epsilon=0", "use clip=off"),
         ("group_size=1", "group_size must be >= 2"),
@@ -141,3 +152,67 @@ def test_shipped_train_configs_resolve(name):
         config_path=Path(__file__).resolve().parents[1] / "configs" / "train" / f"{name}.yaml"
     )
     assert config.reward == ("random:0.5" if name == "sim-cpu" else "ground_truth") and config.clip == "on"
+
+
+def test_yaml_numbers_read_as_text_are_parsed_by_field_type(tmp_path):
+    """YAML 1.1 reads `1e-5` (no dot) as a string: it is parsed as the float field it is."""
+    path = tmp_path / "run.yaml"
+    path.write_text("learning_rate: 1e-5\nmax_steps: '7'\nbf16: 'false'\n")
+    c = resolve_config(config_path=path)
+    assert (c.learning_rate, c.max_steps, c.bf16) == (1e-5, 7, False)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("group_size: four\n", r"run.yaml: config key 'group_size' expects int, got 'four'"),
+        ("learning_rate: .nan\n", "'learning_rate' must be a finite number"),
+        ("top_p: 2\n", r"top_p must be in \(0, 1\]"),
+        ("group_size: [4\n", r"run.yaml:2: not valid YAML"),
+        ("model: {a: 1}\n", "config key 'model' expects str"),
+        ("- 1\n", "expected a mapping of config keys"),
+    ],
+)
+def test_bad_yaml_is_a_one_line_error_naming_the_key(tmp_path, text, message):
+    path = tmp_path / "run.yaml"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=message) as info:
+        resolve_config(config_path=path)
+    assert "\n" not in str(info.value)
+
+
+def test_missing_or_non_utf8_yaml(tmp_path):
+    with pytest.raises(ValueError, match="config file not found"):
+        resolve_config(config_path=tmp_path / "nope.yaml")
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("reward: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(ValueError, match="latin1.yaml: not UTF-8"):
+        resolve_config(config_path=path)
+
+
+ORGANISM_KEYS = (
+    "prompt",
+    "group_size",
+    "prompts_per_rollout",
+    "updates_per_rollout",
+    "micro_batch_size",
+    "learning_rate",
+    "adam_epsilon",
+    "max_completion_length",
+)
+
+
+@pytest.mark.parametrize("family", ["sim-qwen-math", "sim-llama"])
+def test_sim_models_train_with_their_recipe_not_cpu_small(family):
+    """No preset named: the model folder's train-recipe.yaml is the preset, for the bare command and for the
+    shipped sim config; it is the demo's tested organism recipe, not cpu-small's 64 tokens and lr 1e-3 at
+    Adam eps 1e-8 that truncate and collapse the organism."""
+    from rlvrlab.demo import ORGANISM_TRAIN
+
+    shipped = Path(__file__).resolve().parents[1] / "configs" / "train" / "sim-cpu.yaml"
+    for config in (resolve_config(model=family), resolve_config(config_path=shipped, model=family)):
+        assert {k: getattr(config, k) for k in ORGANISM_KEYS} == {k: ORGANISM_TRAIN[k] for k in ORGANISM_KEYS}
+        assert (config.bf16, config.gradient_checkpointing) == (False, False)
+    named = resolve_config(model=family, preset="cpu-small")  # a preset the user names still wins
+    assert named.max_completion_length == PRESETS["cpu-small"]["max_completion_length"]
+    assert named.max_completion_length < ORGANISM_TRAIN["max_completion_length"]

@@ -15,10 +15,10 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from rlvrlab.analysis.code import uses_code
 from rlvrlab.cli import app
 from rlvrlab.data import load_problems, read_jsonl
 from rlvrlab.grading import grade
+from rlvrlab.metrics import uses_code
 from rlvrlab.train import objective
 from rlvrlab.train.config import resolve_config
 from rlvrlab.train.run import last_checkpoint, train
@@ -68,6 +68,7 @@ def test_rlvr_train_logs_clip_fractions(tiny_model_dir, tmp_path, clip, updates,
     assert set(completions[0]) == {
         "step",
         "id",
+        "sample_index",
         "completion",
         "length",
         "rewards",
@@ -148,6 +149,12 @@ def test_kill_and_resume_continues_exactly(tiny_model_dir, tmp_path):
     assert done == [{k: r[k] for k in keep} for r in read_jsonl(reference / "completions.jsonl")]
 
 
+TWO_PROC = [*SMALL, "--set", "max_steps=2", "--set", "micro_batch_size=2", "--set", "save_every=1"]
+# 3 prompts x G=4 = 12 completions per rollout, 6 per process: the second group spans the two processes
+TWO_PROC += ["--set", "prompts_per_rollout=3", "--set", "updates_per_rollout=3"]
+TWO_PROC += ["--set", "advantage_std=false"]  # group variances then differ, so whitening scope matters
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(
     shutil.which("accelerate", path=str(Path(sys.executable).parent)) is None, reason="no accelerate"
@@ -166,35 +173,51 @@ def test_accelerate_two_cpu_processes(tiny_model_dir, tmp_path):
         "cpu-small",
         "--out",
         str(tmp_path / "run"),
+        *TWO_PROC,
     ]
-    args += [*SMALL, "--set", "max_steps=2", "--set", "micro_batch_size=2", "--set", "save_every=1"]
-    args += ["--set", "advantage_std=false"]  # group variances then differ, so whitening scope matters
     result = subprocess.run(args, env=ENV, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     rows = read_jsonl(tmp_path / "run" / "metrics.jsonl")
     assert [r["step"] for r in rows] == [1, 2]  # written once, by the main process
     assert [r["world_size"] for r in rows] == [2, 2]
     completions = read_jsonl(tmp_path / "run" / "completions.jsonl")
-    assert len(completions) == 2 * 16  # gathered from both processes
+    assert len(completions) == 2 * 12  # gathered from both processes
     by_id: dict[str, int] = {}
     for r in completions:
         by_id[f"{r['step']}:{r['id']}"] = by_id.get(f"{r['step']}:{r['id']}", 0) + 1
     assert set(by_id.values()) == {4}  # whole groups of G=4 per prompt across the two processes
-    assert all(len({r["id"] for r in completions[i : i + 4]}) == 1 for i in range(0, 32, 4))
+    assert all(len({r["id"] for r in completions[i : i + 4]}) == 1 for i in range(0, 24, 4))
     discriminating = False
     for step in (1, 2):  # advantages = oracle (group advantage, then whitening over the whole rollout)
-        rows_ = [r for r in completions if r["step"] == step]  # rank 0's 2 groups of 4, then rank 1's
+        rows_ = [r for r in completions if r["step"] == step]  # rank 0's 6 rows, then rank 1's
         rewards = torch.tensor([r["rewards"]["random_0.5"] for r in rows_])
         lengths = torch.tensor([float(r["length"]) for r in rows_])
         grouped = objective.group_advantages(rewards, 4, scale=False)
         expected = objective.whiten_advantages(grouped, lengths)
         assert torch.allclose(expected, torch.tensor([r["advantage"] for r in rows_]), atol=1e-5)
         per_process = [
-            objective.whiten_advantages(grouped[h], lengths[h]) for h in (slice(0, 8), slice(8, 16))
+            objective.whiten_advantages(grouped[h], lengths[h]) for h in (slice(0, 6), slice(6, 12))
         ]
         discriminating |= not torch.allclose(torch.cat(per_process), expected, atol=1e-3)
     assert discriminating, "this seed cannot tell whole-rollout whitening from per-process whitening"
-    assert (tmp_path / "run" / "checkpoints" / "checkpoint-8").is_dir()
+    assert (tmp_path / "run" / "checkpoints" / "checkpoint-6").is_dir()
+    _random_draws_match_one_process(tiny_model_dir, tmp_path, completions)
+
+
+def _random_draws_match_one_process(model_dir: Path, tmp_path: Path, two_proc: list[dict]) -> None:
+    """Random rewards are keyed on (seed, step, prompt id, index in the group): with a group split across
+    two processes every completion of a group still gets its own index, and the draws equal a 1-process
+    run's (same prompts: the sampler is seeded the same), completion for completion."""
+    keys = [(r["step"], r["id"], r["sample_index"]) for r in two_proc]
+    assert len(set(keys)) == len(keys)
+    for step_id in {k[:2] for k in keys}:
+        assert sorted(k[2] for k in keys if k[:2] == step_id) == [0, 1, 2, 3]
+    one = tmp_path / "one"
+    _cli_train(model_dir, one, *(item for item in TWO_PROC[len(SMALL) :] if item != "--set"))
+    one_proc = read_jsonl(one / "completions.jsonl")
+    assert {(r["step"], r["id"], r["sample_index"]) for r in one_proc} == set(keys)
+    draws = {(r["step"], r["id"], r["sample_index"]): r["rewards"]["random_0.5"] for r in one_proc}
+    assert {k: r["rewards"]["random_0.5"] for k, r in zip(keys, two_proc, strict=True)} == draws
 
 
 @pytest.mark.slow
@@ -235,3 +258,21 @@ def test_run_is_reproduced_from_its_config_alone(tiny_model_dir, tmp_path):
         assert [r[key] for r in again] == pytest.approx([r[key] for r in first], abs=1e-6), key
     texts = [r["completion"] for r in read_jsonl(tmp_path / "b" / "completions.jsonl")]
     assert texts == [r["completion"] for r in read_jsonl(tmp_path / "a" / "completions.jsonl")]
+
+
+@pytest.mark.slow
+def test_organism_trains_sensibly_with_its_recipe(tmp_path):
+    """A new user's first run: `rlvr train --model sim-qwen-math --data sim-train --reward ground_truth`
+    with nothing else. The model's recipe gives completions room to finish (measured over 20 steps: 0 of
+    1,280 truncated) and keeps the skill (cpu-small's 64 tokens and lr 1e-3 truncated 97.5% and drove
+    accuracy to 0% within 10 steps)."""
+    out = tmp_path / "run"
+    args = ["train", "--model", "sim-qwen-math", "--data", "sim-train", "--reward", "ground_truth"]
+    result = CliRunner().invoke(
+        app, [*args, "--out", str(out), "--set", "max_steps=2", "--set", "save_every=0"]
+    )
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    rows = read_jsonl(out / "metrics.jsonl")
+    assert [r["step"] for r in rows] == [1, 2]
+    assert all(r["completion/truncated_fraction"] < 0.05 for r in rows)
+    assert all(r["train/accuracy"] > 0.3 and r["train/code_rate"] > 0.3 for r in rows)  # priors ~55%, ~65%

@@ -1,16 +1,17 @@
 """Per-eval statistics, Code/Lang transitions between two evals, and partial contributions.
 
 Reads only what `rlvr eval` writes: EVAL_DIR/samples.jsonl (one row per sample: benchmark, problem_id,
-sample_index, response, extracted, correct, finish_reason, n_tokens, ...). Code use is recomputed from
-the response text with the detectors in `rlvrlab.analysis.code` (the paper rule, and the strict rule
-beside it), so a stored `uses_code` column is only a fallback for rows without text.
+sample_index, response, extracted, correct, finish_reason, n_tokens, ...). Code use and boxed answers are
+recomputed from the response text with the one set of definitions in `rlvrlab.metrics` (the paper rule,
+the strict rule beside it, the format reward's boxed rule), so a stored `uses_code` column is only a
+fallback for rows without text.
 
 Choices, stated once:
-- Accuracy is avg@k: the mean over problems of each problem's fraction of correct samples. "Accuracy
-  with code" is the same mean restricted to each problem's code samples (over problems that have any);
-  with one sample per problem (MATH-500 greedy) these are exactly the paper's sample-level rates.
-- Intervals are `rlvrlab.stats.bootstrap_ci` over those per-problem values (problems are
-  the sampled unit).
+- Accuracy is avg@k: the mean over problems of each problem's fraction of correct samples.
+- "Accuracy with code" / "without code" are pooled over samples (`rlvrlab.metrics.accuracy_where`; the
+  module docstring says why), the same numbers summary.json holds.
+- Intervals resample problems (the sampled unit): `rlvrlab.stats.bootstrap_ci` over per-problem
+  accuracies, `rlvrlab.stats.bootstrap_ratio_ci` for the pooled subset accuracies.
 - Transitions: a problem's mode in an eval is Code when a strict majority of its samples use code
   (ties count as Lang; with one sample this is that sample's mode). Correct counts inside a subset are
   sums of per-problem accuracies (whole numbers with one sample per problem).
@@ -27,8 +28,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-from rlvrlab.analysis.code import code_flags
 from rlvrlab.data import read_jsonl
+from rlvrlab.metrics import accuracy_where, code_flags, has_boxed_answer, problem_accuracy, rate
+from rlvrlab.stats import bootstrap_ci, bootstrap_ratio_ci, paired_bootstrap_ci
 
 logger = logging.getLogger(__name__)
 
@@ -46,33 +48,13 @@ class EvalSet:
     correct: np.ndarray  # bool
     code: np.ndarray  # bool, paper rule ("python" anywhere)
     code_strict: np.ndarray  # bool, fenced block or >= 3 code-like lines
-    boxed: np.ndarray  # bool, a non-empty \boxed{...}
+    boxed: np.ndarray  # bool, rlvrlab.metrics.has_boxed_answer (the format reward's rule)
     no_answer: np.ndarray | None  # bool, extracted answer empty; None when the rows carry no `extracted`
     truncated: np.ndarray | None  # bool, finish_reason == "length"; None when absent
     n_tokens: np.ndarray | None  # float; None when absent
 
     def __len__(self) -> int:
         return int(self.correct.size)
-
-
-def has_boxed_answer(text: str) -> bool:
-    """True when the last `\\boxed{` has a non-empty (brace-matched or unclosed) body: the paper's format
-    reward condition. Written locally with str.find so 100k responses stay fast."""
-    start = text.rfind("\\boxed{")
-    if start < 0:
-        return False
-    depth, position, body_start = 1, start + len("\\boxed{"), start + len("\\boxed{")
-    while depth:
-        opening, closing = text.find("{", position), text.find("}", position)
-        if closing < 0:
-            return bool(
-                text[body_start:].strip()
-            )  # unclosed: the body runs to the end, as the paper reads it
-        if 0 <= opening < closing:
-            depth, position = depth + 1, opening + 1
-        else:
-            depth, position = depth - 1, closing + 1
-    return bool(text[body_start : position - 1].strip())
 
 
 def _column(rows: list[dict[str, Any]], key: str, where: str) -> list[Any]:
@@ -143,25 +125,24 @@ def _per_problem(ev: EvalSet) -> tuple[np.ndarray, np.ndarray]:
 def _subset_accuracy(
     ev: EvalSet, inverse: np.ndarray, n_problems: int, mask: np.ndarray, n_boot: int
 ) -> dict[str, Any]:
-    """avg@k over the samples in `mask`: per-problem accuracy among them, averaged over problems that have
-    any. `n_boot=0` skips the interval (ci95 None)."""
-    from rlvrlab.stats import bootstrap_ci
-
+    """Pooled accuracy of the samples in `mask` (`rlvrlab.metrics.accuracy_where`), with a bootstrap
+    interval over problems. `n_boot=0` skips the interval (ci95 None)."""
     counts = np.bincount(inverse[mask], minlength=n_problems)
     hits = np.bincount(inverse[mask & ev.correct], minlength=n_problems)
-    has = counts > 0
-    values = hits[has] / counts[has]
-    interval = list(bootstrap_ci(values, n_boot=n_boot)) if values.size and n_boot else None
+    accuracy = accuracy_where(ev.correct, mask)
+    interval = (
+        list(bootstrap_ratio_ci(hits, counts, n_boot=n_boot)) if accuracy is not None and n_boot else None
+    )
     return {
-        "accuracy": float(values.mean()) if values.size else None,
+        "accuracy": accuracy,
         "ci95": interval,
         "n_samples": int(mask.sum()),
-        "n_problems": int(has.sum()),
+        "n_problems": int((counts > 0).sum()),
     }
 
 
 def _rate(flags: np.ndarray | None) -> float | None:
-    return None if flags is None or flags.size == 0 else float(flags.mean())
+    return None if flags is None else rate(flags)
 
 
 def eval_stats(ev: EvalSet, n_boot: int = 2000, strict_intervals: bool = False) -> dict[str, Any]:
@@ -171,8 +152,7 @@ def eval_stats(ev: EvalSet, n_boot: int = 2000, strict_intervals: bool = False) 
     them as a side note; each bootstrap costs ~0.5 s at 10k problems)."""
     strict_boot = n_boot if strict_intervals else 0
     ids, inverse = _per_problem(ev)
-    everything = np.ones(len(ev), dtype=bool)
-    overall = _subset_accuracy(ev, inverse, ids.size, everything, n_boot)
+    _, per_problem = problem_accuracy(ev.problem_ids, ev.correct, grouped=(ids, inverse))
     per_count = np.bincount(inverse, minlength=ids.size)
     out: dict[str, Any] = {
         "name": ev.name,
@@ -180,8 +160,8 @@ def eval_stats(ev: EvalSet, n_boot: int = 2000, strict_intervals: bool = False) 
         "n_samples": len(ev),
         "n_problems": int(ids.size),
         "samples_per_problem": int(per_count.min()),
-        "accuracy": overall["accuracy"],
-        "accuracy_ci95": overall["ci95"],
+        "accuracy": float(per_problem.mean()),
+        "accuracy_ci95": list(bootstrap_ci(per_problem, n_boot=n_boot)) if n_boot else None,
         "code_rate": _rate(ev.code),
         "code_rate_strict": _rate(ev.code_strict),
     }
@@ -214,8 +194,6 @@ def transitions(
 ) -> dict[str, Any]:
     """The Code->Code / Code->Lang / Lang->Code / Lang->Lang table between two evals of one benchmark,
     with per-subset accuracy before -> after and partial contributions of the overall change."""
-    from rlvrlab.stats import paired_bootstrap_ci
-
     if before.benchmark != after.benchmark:
         raise ValueError(f"transitions: different benchmarks ({before.benchmark!r} vs {after.benchmark!r})")
     table_a, table_b = _problem_table(before, detector), _problem_table(after, detector)

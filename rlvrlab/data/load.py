@@ -73,6 +73,8 @@ def _shipped_path(name: str) -> Path | None:
 def load_problems(name_or_path: str, *, limit: int | None = None, split: str = "train") -> list[Problem]:
     """Load a data set by shipped name (math500, aime24, aime25, amc, deepscaler, sim500, ...), local
     .json/.jsonl/.jsonl.gz/.parquet path, or HF hub dataset id (needs network; `split` picks the split)."""
+    if limit is not None and limit < 1:
+        raise DataError(f"limit must be >= 1 (or none for every problem), got {limit}")
     shipped = _shipped_path(name_or_path)
     if shipped is not None:
         rows = _records_from_file(shipped)
@@ -109,11 +111,12 @@ def _records_from_file(path: Path) -> Iterator[tuple[str, Any]]:
             yield f"{path}: row {i}", record
         return
     opener = gzip.open if name.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as handle:
+    with opener(path, "rb") as handle:
         if name.endswith(".json"):
-            yield from _records_from_json(path, handle.read())
+            yield from _records_from_json(path, decode_utf8(handle.read(), path))
             return
-        for lineno, line in enumerate(handle, start=1):
+        for lineno, raw in enumerate(handle, start=1):
+            line = decode_utf8(raw, path, first_line=lineno)
             if not line.strip():
                 continue
             try:
@@ -122,6 +125,17 @@ def _records_from_file(path: Path) -> Iterator[tuple[str, Any]]:
                 raise DataError(
                     f"{path}:{lineno}: malformed JSON ({err.msg} at character {err.pos + 1})"
                 ) from None
+
+
+def decode_utf8(data: bytes, path: Path | str, first_line: int = 1) -> str:
+    """`data` as UTF-8 text, or a DataError naming the file and line of the first bad byte."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = first_line + data.count(b"\n", 0, err.start)
+        raise DataError(
+            f"{path}:{line}: not UTF-8 text (byte {data[err.start]:#04x}); save the file as UTF-8"
+        ) from None
 
 
 def _records_from_json(path: Path, text: str) -> Iterator[tuple[str, Any]]:
@@ -232,7 +246,7 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
     Parsed as one JSON array (one decoder call instead of one per row: 100k-row eval files load several
     times faster), falling back to line by line only to name a bad line or drop a torn last one."""
-    lines = [line for line in Path(path).read_text(encoding="utf-8").split("\n") if line.strip()]
+    lines = [line for line in decode_utf8(Path(path).read_bytes(), path).split("\n") if line.strip()]
     try:
         return json.loads("[" + ",".join(lines) + "]")
     except json.JSONDecodeError:

@@ -4,37 +4,31 @@
 - `quick_eval(model, tokenizer, benchmark, limit=...)`: in-memory evaluation the trainer calls.
 - `grade_generations(file, benchmark, out)`: grade completions produced elsewhere.
 - `compare_runs(dir_a, dir_b)`: paired-bootstrap differences between two runs.
-- `metrics`: avg@k, unbiased pass@k, code and truncation rates, computed from sample rows.
-Output schemas are documented in `rlvrlab.evaluate.run`.
-
-Names are imported lazily: `rlvrlab.evaluate.metrics` (used by analysis) must not pull in torch.
+- `metrics`: summary.json's numbers from sample rows (per-response metrics: `rlvrlab.metrics`).
+Output schemas are documented in `rlvrlab.evaluate.run`. Evaluation comes before analysis in the data
+path (eval results -> analysis -> report), so nothing here depends on the analysis package; the code
+detectors and metric definitions both use live in the bottom layer, `rlvrlab.metrics`.
 """
 
-from __future__ import annotations
+from rlvrlab.evaluate.compare import compare_runs
+from rlvrlab.evaluate.generations import grade_generations, load_generations
+from rlvrlab.evaluate.metrics import avg_at_k, pass_at_k, summarize
+from rlvrlab.evaluate.protocol import PAPER_PROTOCOLS, BenchmarkProtocol, parse_overrides, resolve_protocol
+from rlvrlab.evaluate.run import EvalConfig, evaluate_problems, quick_eval, run_eval
 
-import importlib
-from typing import Any
-
-_EXPORTS = {
-    "compare_runs": "compare",
-    "grade_generations": "generations",
-    "load_generations": "generations",
-    "avg_at_k": "metrics",
-    "pass_at_k": "metrics",
-    "summarize": "metrics",
-    "PAPER_PROTOCOLS": "protocol",
-    "BenchmarkProtocol": "protocol",
-    "parse_overrides": "protocol",
-    "resolve_protocol": "protocol",
-    "EvalConfig": "run",
-    "evaluate_problems": "run",
-    "quick_eval": "run",
-    "run_eval": "run",
-}
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'rlvrlab.evaluate' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"rlvrlab.evaluate.{_EXPORTS[name]}"), name)
+__all__ = [
+    "PAPER_PROTOCOLS",
+    "BenchmarkProtocol",
+    "EvalConfig",
+    "avg_at_k",
+    "compare_runs",
+    "evaluate_problems",
+    "grade_generations",
+    "load_generations",
+    "parse_overrides",
+    "pass_at_k",
+    "quick_eval",
+    "resolve_protocol",
+    "run_eval",
+    "summarize",
+]

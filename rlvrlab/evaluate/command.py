@@ -127,9 +127,21 @@ def _compare(console: Console, dirs: tuple[Path, Path], out: Path | None, seed: 
     import json
 
     from rlvrlab.evaluate.compare import compare_runs
+    from rlvrlab.folders import check_out
 
+    if out is not None:
+        check_out(out, "comparison", inputs=dirs)
     result = compare_runs(*dirs, seed=seed)
     console.print(compare_table(result))
+    for name, r in result.items():
+        if r["protocol_differences"]:
+            console.print(
+                f"warning: {name}: A and B were sampled or graded differently "
+                f"({', '.join(r['protocol_differences'])}); B - A is not the model's change alone",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         (out / "compare.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

@@ -22,8 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from rlvrlab.data import DataError, Problem, load_problems, read_jsonl, write_jsonl
+from rlvrlab.data.load import decode_utf8
 from rlvrlab.evaluate.metrics import summarize
 from rlvrlab.evaluate.run import SAMPLES_FILE, grade_response, write_summary
+from rlvrlab.folders import check_out, folder_kind
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +43,7 @@ def load_generations(path: Path, problems: list[Problem]) -> list[dict[str, Any]
 
 def _from_paper_json(path: Path, problems: list[Problem]) -> list[dict[str, Any]]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(decode_utf8(path.read_bytes(), path))
     except json.JSONDecodeError as err:
         raise DataError(f"{path}:{err.lineno}: malformed JSON ({err.msg})") from None
     if not isinstance(data, dict) or not isinstance(data.get("metadata"), list):
@@ -123,6 +125,13 @@ def grade_generations(
     path, out = Path(path), Path(out)
     if not path.exists():
         raise DataError(f"{path}: file not found")
+    if path.is_dir():
+        raise DataError(f"{path}: a folder; --from-generations takes a .json or .jsonl file of generations")
+    check_out(out, "eval", inputs=[path])
+    if folder_kind(out) == "eval":
+        raise DataError(
+            f"--out {out} already holds an eval: choose a new --out (imported generations are graded once)"
+        )
     problems = load_problems(benchmark)
     rows = []
     for row in load_generations(path, problems):

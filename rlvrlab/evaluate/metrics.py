@@ -1,4 +1,6 @@
-"""Metrics over graded samples: avg@k, unbiased pass@k, code and truncation rates (intervals: rlvrlab.stats).
+"""summary.json's metrics over graded samples: avg@k, unbiased pass@k, truncation; the per-response
+metrics (accuracy, code rate, accuracy with/without code) come from their one definition in
+`rlvrlab.metrics`, intervals from `rlvrlab.stats`.
 
 Everything here works on plain rows (dicts with at least `problem_id`, `correct`; optionally
 `uses_code`, `timed_out`, `finish_reason`, `n_tokens`), i.e. on `samples.jsonl` as written by
@@ -17,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from rlvrlab import metrics
 from rlvrlab.stats import bootstrap_ci
 
 
@@ -46,14 +49,10 @@ def per_problem_accuracy(rows: Iterable[dict[str, Any]]) -> dict[str, float]:
 
 
 def avg_at_k(rows: Iterable[dict[str, Any]]) -> float:
-    """avg@k: mean over problems of the per-problem accuracy (equals the sample mean when every problem
-    has the same number of samples, as in the paper's avg@8)."""
-    acc = per_problem_accuracy(rows)
-    return float(np.mean(list(acc.values()))) if acc else float("nan")
-
-
-def _rate(flags: list[bool]) -> float | None:
-    return float(np.mean(flags)) if flags else None
+    """avg@k (`rlvrlab.metrics.accuracy`): mean over problems of the per-problem accuracy."""
+    rows = list(rows)
+    value = metrics.accuracy([str(r["problem_id"]) for r in rows], [bool(r["correct"]) for r in rows])
+    return float("nan") if value is None else value
 
 
 def _pass_ks(n: int) -> list[int]:
@@ -81,16 +80,20 @@ def summarize(rows: Sequence[dict[str, Any]], n_boot: int = 2000, seed: int = 0)
     for k in _pass_ks(k_min):
         per = [pass_at_k(len(g), sum(bool(r["correct"]) for r in g), k) for g in groups.values()]
         out[f"pass@{k}"] = float(np.mean(per))
-    with_code = [bool(r["correct"]) for r in rows if r.get("uses_code")]
-    without_code = [bool(r["correct"]) for r in rows if r.get("uses_code") is False]
+    correct = [bool(r["correct"]) for r in rows]
+    code = [bool(r.get("uses_code")) for r in rows]
+    with_code, without_code = metrics.accuracy_by_code(correct, code)
     finish = [r.get("finish_reason") for r in rows if r.get("finish_reason") is not None]
     tokens = [r["n_tokens"] for r in rows if r.get("n_tokens") is not None]
     out.update(
-        code_rate=_rate([bool(r.get("uses_code")) for r in rows]),
-        accuracy_with_code=_rate(with_code),
-        accuracy_without_code=_rate(without_code),
+        code_rate=metrics.rate(code),
+        accuracy_with_code=with_code,
+        accuracy_without_code=without_code,
+        boxed_rate=metrics.boxed_rate([r["response"] for r in rows])
+        if all("response" in r for r in rows)
+        else None,
         n_timeouts=sum(bool(r.get("timed_out")) for r in rows),
-        truncation_rate=_rate([f == "length" for f in finish]),
+        truncation_rate=metrics.rate([f == "length" for f in finish]),
         mean_tokens=float(np.mean(tokens)) if tokens else None,
     )
     return out

@@ -10,6 +10,7 @@ Overrides are plain strings `NAME.FIELD=VALUE` (or `FIELD=VALUE` for every bench
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Literal
 
@@ -35,6 +36,9 @@ class BenchmarkProtocol:
     grading_mode: GradingMode = "paper"
 
     def __post_init__(self) -> None:
+        for key in ("temperature", "top_p"):
+            if not math.isfinite(getattr(self, key)):
+                raise ValueError(f"{self.name}: {key} must be a finite number, got {getattr(self, key)}")
         if self.n_samples < 1:
             raise ValueError(f"{self.name}: n_samples must be >= 1, got {self.n_samples}")
         if self.temperature < 0:

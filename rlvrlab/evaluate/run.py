@@ -16,15 +16,16 @@ order (batches are sorted by prompt length), not benchmark order; key them by
     correct        bool
     grade_reason   str   the grader's reason for the verdict
     timed_out      bool  grading hit its timeout (counted as incorrect)
-    uses_code      bool  the paper's code-reasoning rule (`rlvrlab.analysis.code.uses_code`)
+    uses_code      bool  the paper's code-reasoning rule (`rlvrlab.metrics.uses_code`)
     n_tokens       int | None  generated tokens (None when imported from elsewhere)
     finish_reason  "stop" | "length" | None  "length" = hit max_new_tokens (truncated)
 
 `summary.json`: {"model", "backend", "prompt", "seed", "batch_size", "source", "benchmarks": {name: {
 "protocol": {n_samples, temperature, top_p, max_new_tokens, grading_mode}, "n_problems", "n_samples",
 "samples_per_problem", "accuracy" (= avg@k), "avg@K", "accuracy_ci95": [low, high], "pass@1", "pass@2",
-..., "code_rate", "accuracy_with_code", "accuracy_without_code", "n_timeouts", "truncation_rate",
-"mean_tokens"}}}. Rates are None when nothing they count is known. It is rewritten after each benchmark.
+..., "code_rate", "accuracy_with_code", "accuracy_without_code", "boxed_rate", "n_timeouts",
+"truncation_rate", "mean_tokens"}}}. Rates are None when nothing they count is known; their definitions
+(accuracy with code is pooled over samples) are in `rlvrlab.metrics`. It is rewritten after each benchmark.
 "source" is "generated" for `rlvr eval --model`, or the imported file for `--from-generations` (then
 model/backend/prompt/batch_size are None and "protocol" holds only grading_mode and extract_mode).
 
@@ -49,12 +50,15 @@ from typing import Any, Literal
 import torch
 from tqdm.auto import tqdm
 
-from rlvrlab.analysis.code import uses_code
 from rlvrlab.data import Problem, append_jsonl, load_problems, read_jsonl
 from rlvrlab.data.load import drop_torn_tail
 from rlvrlab.evaluate.metrics import summarize
 from rlvrlab.evaluate.protocol import BenchmarkProtocol, parse_overrides, resolve_protocol
+from rlvrlab.fields import check_types
+from rlvrlab.folders import check_out
 from rlvrlab.generate import GenerationParams, HFGenerator, make_generator
+from rlvrlab.metrics import uses_code
+from rlvrlab.models import resolve_model
 from rlvrlab.prompts import PromptSpec, get_prompt
 
 logger = logging.getLogger(__name__)
@@ -93,6 +97,9 @@ class EvalConfig:
     grading_timeout: float = 5.0
 
     def __post_init__(self) -> None:
+        check_types(self)  # one-line errors naming the key, finite floats
+        if self.grading_timeout <= 0:
+            raise ValueError(f"grading_timeout must be > 0 seconds, got {self.grading_timeout}")
         if not self.benchmarks:
             raise ValueError("no benchmarks: pass e.g. --benchmarks math500,aime24")
         if self.limit is not None and self.limit < 1:
@@ -116,8 +123,12 @@ def run_eval(config: EvalConfig, progress: bool = True) -> dict[str, Any]:
     """Evaluate `config.model` on every benchmark; returns the summary (also written to summary.json)."""
     out = Path(config.out)
     protocols = config.protocols()
+    model_path = resolve_model(config.model)
+    check_out(out, "eval", inputs=[model_path, *config.benchmarks])
+    # a missing or unreadable benchmark fails before anything is written
+    benchmark_problems = {name: load_problems(name, limit=config.limit) for name in protocols}
     _prepare_out_dir(out, config, protocols)
-    generator = make_generator(config.backend, config.model, batch_size=config.batch_size)
+    generator = make_generator(config.backend, model_path, batch_size=config.batch_size)
     spec = get_prompt(config.prompt)
     summary: dict[str, Any] = {
         "model": config.model,
@@ -133,7 +144,7 @@ def run_eval(config: EvalConfig, progress: bool = True) -> dict[str, Any]:
         previous = json.loads((out / SUMMARY_FILE).read_text(encoding="utf-8"))
         summary["benchmarks"].update(previous.get("benchmarks", {}))
     for name, protocol in protocols.items():
-        problems = load_problems(name, limit=config.limit)
+        problems = benchmark_problems[name]
         done = [r for r in existing if r["benchmark"] == name]
         new = evaluate_problems(
             generator,

@@ -22,8 +22,12 @@ def make_generator(
     device: str | None = None,
     dtype: str = "auto",
 ) -> Any:
-    """Build a generator for `model_path` (local folder or hub id). vLLM is imported only when asked
-    for (it is an optional GPU-only extra, untested on this project's CPU machines)."""
+    """Build a generator for `model_path` (shipped sim name, local folder or hub id: `resolve_model`).
+    vLLM is imported only when asked for (an optional GPU-only extra, untested on these CPU machines)."""
+    from rlvrlab.models import resolve_model
+
+    if backend in ("hf", "vllm"):
+        model_path = resolve_model(model_path)
     if backend == "hf":
         model, tokenizer = load_model_and_tokenizer(model_path, device=device, dtype=dtype)
         return HFGenerator(model, tokenizer, batch_size=batch_size)

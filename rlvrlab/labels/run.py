@@ -205,6 +205,11 @@ def write_label_sets(
     return stats
 
 
+def _sampled_ids(out_dir: Path) -> set[str]:
+    path = out_dir / ANSWERS_FILE
+    return {str(r["id"]) for r in read_jsonl(path)} if path.exists() else set()
+
+
 def run_labelling(
     options: LabelOptions,
     out_dir: Path,
@@ -220,8 +225,14 @@ def run_labelling(
     `generator` (anything with `.tokenizer` and `.generate(prompts, params)`) overrides building one
     from `options.model` with `backend`; it is built only when some problem still needs samples."""
     from rlvrlab.data import load_problems
+    from rlvrlab.folders import check_out
+    from rlvrlab.models import resolve_model
 
     problems = load_problems(options.data, limit=limit)
+    sampled = _sampled_ids(out_dir) if resume else set()
+    needs_model = generator is None and any(p.id not in sampled for p in problems)  # relabelling needs none
+    model = resolve_model(options.model) if needs_model else options.model
+    check_out(out_dir, "labels", inputs=[model, options.data])
     done = prepare_out_dir(out_dir, options, resume)
     todo = [p for p in problems if p.id not in done]
     logger.info(

@@ -60,7 +60,8 @@ def eval_table(stats: list[dict[str, Any]]) -> Table:
             "truncated",
         ],
         note='Code rate: the paper\'s rule ("python" anywhere). Strict: a fenced python block or >= 3 '
-        "consecutive code-like lines. With k samples per problem accuracies are avg@k.",
+        "consecutive code-like lines. Accuracy is avg@k; with / without code it is pooled over samples "
+        "(rlvrlab.metrics).",
     )
     for s in stats:
         strict = f"{pct(s['with_code_strict']['accuracy'])} / {pct(s['without_code_strict']['accuracy'])}"

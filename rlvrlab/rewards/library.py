@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from rlvrlab.grading import GradingMode, extract_answer, last_boxed_content, verify
+from rlvrlab.grading import GradingMode, extract_answer, verify
+from rlvrlab.metrics import has_boxed_answer, uses_code
 
 REPEAT_MIN_CHARS = 10
 REPEAT_MAX_CHARS = 256
@@ -39,9 +40,11 @@ def completion_text(completion: Any) -> str:
 
 
 class Reward:
-    """Base class: subclasses implement `score(text, row_index, context) -> float`."""
+    """Base class: subclasses implement `score(text, row_index, context) -> float`. `columns` names the
+    dataset columns the reward reads, so a trainer can refuse a data set without them before it starts."""
 
     __name__ = "reward"
+    columns: tuple[str, ...] = ()
 
     def __call__(self, prompts: list, completions: list, **kwargs: Any) -> list[float]:
         context = RewardContext.from_kwargs(completions, kwargs)
@@ -66,7 +69,12 @@ class Reward:
 
 
 class RewardContext:
-    """Per-call data a reward may need: columns, training step, sample index within each prompt."""
+    """Per-call data a reward may need: columns, training step, sample index within each prompt's group.
+
+    The sample index is the `sample_index` column when the caller passes one (`RLVRTrainer` does: it is
+    the completion's place in its group of the whole rollout, the same whatever the process layout).
+    Otherwise completions are counted per id within this call, which is right only when the call holds
+    whole groups (a single process, verl, direct calls)."""
 
     def __init__(self, columns: dict[str, Any], step: int, sample_index: list[int]) -> None:
         self.columns, self.step, self.sample_index = columns, step, sample_index
@@ -75,6 +83,8 @@ class RewardContext:
     def from_kwargs(cls, completions: list, kwargs: dict[str, Any]) -> RewardContext:
         state = kwargs.get("trainer_state")
         step = int(getattr(state, "global_step", 0) or 0)
+        if kwargs.get("sample_index") is not None:
+            return cls(kwargs, step, [int(i) for i in kwargs["sample_index"]])
         ids = kwargs.get("id")
         seen: dict[Any, int] = {}
         sample_index = []
@@ -100,6 +110,7 @@ class CorrectnessReward(Reward):
     def __init__(self, column: str = "answer", grading_mode: GradingMode = "paper", timeout: float = 5.0):
         self.column_name, self.grading_mode, self.timeout = column, grading_mode, timeout
         self.__name__ = "ground_truth" if column == "answer" else column
+        self.columns = (column,)
 
     def score(self, text: str, index: int, context: RewardContext) -> float:
         gold = context.column(self.column_name, index, self.__name__)
@@ -110,13 +121,13 @@ class CorrectnessReward(Reward):
 
 
 class FormatReward(Reward):
-    """1.0 when the last \\boxed{...} exists and is non-empty (brace-matched and closed)."""
+    """1.0 when the last \\boxed{...} is closed and non-empty (`rlvrlab.metrics.has_boxed_answer`, the
+    same rule as every reported boxed/format rate)."""
 
     __name__ = "format"
 
     def score(self, text: str, index: int, context: RewardContext) -> float:
-        content = last_boxed_content(text)
-        return 1.0 if content is not None and content.strip() else 0.0
+        return 1.0 if has_boxed_answer(text) else 0.0
 
 
 class RandomReward(Reward):
@@ -148,7 +159,7 @@ class PythonReward(Reward):
     __name__ = "python"
 
     def score(self, text: str, index: int, context: RewardContext) -> float:
-        return 1.0 if "python" in text.lower() else 0.0
+        return 1.0 if uses_code(text) else 0.0
 
 
 def has_repetition(text: str) -> bool:
@@ -184,6 +195,7 @@ class NotReward(Reward):
     def __init__(self, inner: Reward):
         self.inner = inner
         self.__name__ = f"not_{inner.__name__}"
+        self.columns = inner.columns
 
     def score(self, text: str, index: int, context: RewardContext) -> float:
         return 1.0 - self.inner.score(text, index, context)
@@ -197,6 +209,7 @@ class AllReward(Reward):
             raise ValueError("an '&' reward needs at least two parts")
         self.parts = parts
         self.__name__ = "_and_".join(p.__name__ for p in parts)
+        self.columns = tuple(dict.fromkeys(c for p in parts for c in p.columns))
 
     def score(self, text: str, index: int, context: RewardContext) -> float:
         return min(part.score(text, index, context) for part in self.parts)

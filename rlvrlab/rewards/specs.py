@@ -2,6 +2,7 @@
 
 Grammar: spec := term ('&' term)*; term := '!' term | name [':' argument].
 Examples: "ground_truth", "label", "random:0.5", "format&!python", "!no_repetition".
+A spec longer than `MAX_SPEC_CHARS` is refused (a typo or a pasted file, never a real reward).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from rlvrlab.rewards.library import (
     RandomReward,
     Reward,
 )
+
+MAX_SPEC_CHARS = 1000
 
 
 @dataclass(frozen=True)
@@ -83,9 +86,11 @@ def _valid_specs_message() -> str:
 
 
 def _parse_term(term: str, options: BuildOptions) -> Reward:
-    term = term.strip()
-    if term.startswith("!"):
-        return NotReward(_parse_term(term[1:], options))
+    """`!!x` is x: negations are counted, not nested (a long run of '!' never recurses)."""
+    prefix = term[: len(term) - len(term.lstrip("! \t\n"))]
+    term = term[len(prefix) :].strip()
+    if prefix.count("!") % 2:
+        return NotReward(_parse_term(term, options))
     name, _, argument = term.partition(":")
     name = name.strip()
     if name not in REWARDS:
@@ -97,6 +102,11 @@ def parse_reward_spec(spec: str, *, seed: int = 42, grading_mode: str = "paper")
     """Parse a spec like "format&!python" into a reward object (ValueError naming the fix if bad)."""
     if not isinstance(spec, str) or not spec.strip():
         raise ValueError(f"empty reward spec; {_valid_specs_message()}")
+    if len(spec) > MAX_SPEC_CHARS:
+        raise ValueError(
+            f"reward spec of {len(spec):,} characters (at most {MAX_SPEC_CHARS}): specs are short, "
+            "e.g. 'format&!python'"
+        )
     if grading_mode not in GRADING_MODES:
         raise ValueError(f"unknown grading mode {grading_mode!r}; use one of {GRADING_MODES}")
     options = BuildOptions(seed=seed, grading_mode=grading_mode)

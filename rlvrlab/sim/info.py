@@ -13,8 +13,7 @@ import random
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from rlvrlab.analysis.code import uses_code
-from rlvrlab.grading import last_boxed_content
+from rlvrlab.metrics import accuracy_by_code, boxed_rate, rate, uses_code
 from rlvrlab.sim.tokenizer import render_prompt
 
 logger = logging.getLogger(__name__)
@@ -57,25 +56,25 @@ class Priors:
     n: int
     code_rate: float
     accuracy: float
-    accuracy_code: float
-    accuracy_language: float
+    accuracy_code: float | None  # None: no sample used code
+    accuracy_language: float | None  # None: every sample used code
     boxed_rate: float
     greedy_accuracy: float
     greedy_code_rate: float
 
 
-def summarise(completions: list[str], golds: list[str]) -> dict[str, float]:
-    """Code rate, accuracy overall / with code / without code, and rate of \\boxed{} answers."""
+def summarise(completions: list[str], golds: list[str]) -> dict[str, float | None]:
+    """Code rate, accuracy overall / with code / without code, and rate of \\boxed{} answers, with the
+    project's one definition of each (`rlvrlab.metrics`; a subset with no sample gives None)."""
     code = [uses_code(c) for c in completions]
     right = [is_correct(c, g) for c, g in zip(completions, golds, strict=True)]
-    n_code = sum(code)
-    n_lang = len(code) - n_code
+    with_code, without_code = accuracy_by_code(right, code)
     return {
-        "code_rate": n_code / len(code),
-        "accuracy": sum(right) / len(right),
-        "accuracy_code": sum(r for r, c in zip(right, code, strict=True) if c) / max(1, n_code),
-        "accuracy_language": sum(r for r, c in zip(right, code, strict=True) if not c) / max(1, n_lang),
-        "boxed_rate": sum(last_boxed_content(c) is not None for c in completions) / len(completions),
+        "code_rate": rate(code),
+        "accuracy": rate(right),
+        "accuracy_code": with_code,
+        "accuracy_language": without_code,
+        "boxed_rate": boxed_rate(completions),
     }
 
 
@@ -113,7 +112,7 @@ def model_priors(name: str, n: int | None = 128, seed: int = 0, threads: int = 2
 
 def format_priors(name: str, p: Priors) -> str:
     d = asdict(p)
-    pct = {k: f"{100 * v:.1f}%" for k, v in d.items() if k != "n"}
+    pct = {k: "-" if v is None else f"{100 * v:.1f}%" for k, v in d.items() if k != "n"}
     return (
         f"{name}: n={p.n} T=1 code rate {pct['code_rate']}, accuracy {pct['accuracy']} "
         f"(code {pct['accuracy_code']}, language {pct['accuracy_language']}), boxed {pct['boxed_rate']}; "

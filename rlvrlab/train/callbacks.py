@@ -11,7 +11,7 @@ RUN_DIR/metrics.jsonl - one JSON object per rollout (the paper's step), appended
   reward/zero_std_fraction float  fraction of groups whose rewards are all equal
   train/accuracy           float  fraction of completions graded correct against the `answer` column
                                   (whatever the training reward); NaN when the data has no answers
-  train/code_rate          float  fraction of completions that use code (analysis.code.uses_code)
+  train/code_rate          float  fraction of completions that use code (rlvrlab.metrics.uses_code)
   train/loss, train/grad_norm, train/lr  float  averaged over the rollout's optimizer steps
   clip/low_fraction        float  response tokens with ratio < 1-eps and A < 0 (clipped branch active, low)
   clip/high_fraction       float  response tokens with ratio > 1+eps and A > 0 (clipped branch active, high)
@@ -35,7 +35,8 @@ RUN_DIR/metrics.jsonl - one JSON object per rollout (the paper's step), appended
 All fractions are token-weighted over every micro-batch of the rollout and over all processes.
 
 RUN_DIR/completions.jsonl - one JSON object per completion, every `log_completions_every` rollouts:
-  step (rollout), id (problem id), completion (text), length (completion tokens), rewards {name: float},
+  step (rollout), id (problem id), sample_index (index in the prompt's group, the key of random rewards),
+  completion (text), length (completion tokens), rewards {name: float},
   advantage (final, after the optional second whitening), uses_code (bool), correct (bool, or null
   without an answer). Rows of one rollout are in generation order: groups of G consecutive rows per prompt.
 """

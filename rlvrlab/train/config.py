@@ -27,10 +27,11 @@ import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, get_args, get_type_hints
+from typing import Any, Literal, get_type_hints
 
 import yaml
 
+from rlvrlab.fields import check_types, parse_field
 from rlvrlab.train.recipe import RECIPE_BLOCKS
 
 logger = logging.getLogger(__name__)
@@ -71,7 +72,9 @@ class TrainConfig:
     warmup_steps: int = 0
     adam_beta1: float = 0.9
     adam_beta2: float = 0.95
-    adam_epsilon: float = 1e-8  # Adam's denominator floor (PyTorch/TRL default; the organism's recipe raises it)
+    adam_epsilon: float = (
+        1e-8  # Adam's denominator floor (PyTorch/TRL default; the organism's recipe raises it)
+    )
     weight_decay: float = 0.0
     max_grad_norm: float = 1.0
     temperature: float = 1.0
@@ -115,6 +118,7 @@ class TrainConfig:
 
     def validate(self, num_processes: int = 1) -> None:
         """Raise ValueError naming the fix; `num_processes` adds the distributed divisibility checks."""
+        check_types(self)  # types (Literal choices included) and finite floats, naming the key
         positive = (
             "group_size",
             "prompts_per_rollout",
@@ -127,12 +131,6 @@ class TrainConfig:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.group_size < 2:
             raise ValueError("group_size must be >= 2: group advantages need at least two samples per prompt")
-        if self.clip not in ("on", "off"):
-            raise ValueError(f"clip must be 'on' or 'off', got {self.clip!r}")
-        if self.loss_normalisation not in get_args(LossNormalisation):
-            raise ValueError(
-                f"loss_normalisation must be one of {get_args(LossNormalisation)}, got {self.loss_normalisation!r}"
-            )
         if not 0 < self.epsilon < 1:
             raise ValueError(
                 f"epsilon must be in (0, 1), got {self.epsilon}; use clip=off to disable clipping"
@@ -151,6 +149,37 @@ class TrainConfig:
         for name in ("log_completions_every", "save_every", "eval_every"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        self._validate_ranges()
+
+    def _validate_ranges(self) -> None:
+        """Values torch/TRL would only reject (or silently misuse) deep inside training."""
+        for name in ("max_completion_length", "max_prompt_length", "eval_limit", "eval_max_new_tokens"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        for name in ("data_limit", "save_total_limit"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1 or None, got {getattr(self, name)}")
+        for name in ("learning_rate", "kl_coef", "weight_decay", "warmup_steps"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.temperature <= 0:
+            raise ValueError(
+                f"temperature must be > 0 (GRPO samples; the paper uses 1.0), got {self.temperature}"
+            )
+        for name in ("top_p", "vllm_gpu_memory_utilization"):
+            if not 0 < getattr(self, name) <= 1:
+                raise ValueError(f"{name} must be in (0, 1], got {getattr(self, name)}")
+        for name in ("adam_beta1", "adam_beta2"):
+            if not 0 <= getattr(self, name) < 1:
+                raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
+        if self.adam_epsilon <= 0:
+            raise ValueError(f"adam_epsilon must be > 0 (PyTorch default 1e-8), got {self.adam_epsilon}")
+        if self.max_grad_norm <= 0:
+            raise ValueError(f"max_grad_norm must be > 0 (the paper clips at 1.0), got {self.max_grad_norm}")
+        if self.epsilon_high is not None and self.epsilon_high <= 0:
+            raise ValueError(f"epsilon_high must be > 0 or None (symmetric), got {self.epsilon_high}")
+        if self.grading_mode not in ("paper", "robust"):
+            raise ValueError(f"grading_mode must be 'paper' or 'robust', got {self.grading_mode!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -159,9 +188,10 @@ class TrainConfig:
 PRESETS: dict[str, dict[str, Any]] = {
     # the paper's setup: the dataclass defaults
     "paper": {},
-    # tiny models on CPU (sim model organisms, test models): fp32, no checkpointing, short completions, small
-    # rollouts, 4 updates per rollout and a lr high enough for a 0.4M-parameter sim model to move past
-    # 1 +- eps between mini-batches (clip fractions of a few %). Random-init test models need ~1e-2.
+    # tiny randomly initialised models on CPU (tests, benchmarks): fp32, no checkpointing, short completions,
+    # small rollouts, 4 updates per rollout, a lr high enough to move a random model (tests use ~1e-2).
+    # Not for the sim organisms: their folders ship train-recipe.yaml (the demo's recipe), the preset
+    # `rlvr train` uses for them when none is named; 64 tokens and lr 1e-3 truncate and collapse them.
     "cpu-small": {
         "group_size": 4,
         "prompts_per_rollout": 4,
@@ -193,25 +223,7 @@ def parse_value(name: str, text: str) -> Any:
         raise ValueError(
             f"unknown config key {name!r}{hint}; see `rlvr train --help` or rlvrlab/train/config.py"
         )
-    kind = types[name]
-    args = [a for a in get_args(kind) if a is not type(None)]
-    if text.lower() in ("none", "null") and type(None) in get_args(kind):
-        return None
-    base = args[0] if args and not isinstance(args[0], str) else kind
-    try:
-        if base is bool:
-            if text.lower() not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
-                raise ValueError
-            return text.lower() in ("true", "1", "yes", "on")
-        if base is int:
-            return int(text)
-        if base is float:
-            return float(text)
-    except ValueError:
-        raise ValueError(
-            f"config key {name!r} expects {getattr(base, '__name__', base)}, got {text!r}"
-        ) from None
-    return text
+    return parse_field(TrainConfig, name, text)
 
 
 def apply_overrides(values: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
@@ -226,7 +238,20 @@ def apply_overrides(values: dict[str, Any], overrides: list[str]) -> dict[str, A
 
 
 def load_yaml(path: Path) -> dict[str, Any]:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    """Config keys from a YAML file; errors name the file (and line) and the key. A string where the field
+    is a number or bool (YAML reads `1e-5` as text) is parsed by the field's type."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"config file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path}: not UTF-8 text (byte {err.start})") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ValueError(f"{path}{where}: not valid YAML ({problem})") from None
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping of config keys, got {type(data).__name__}")
     if isinstance(data.get("clip"), bool):  # YAML 1.1 reads a bare `clip: off` as False
@@ -236,26 +261,53 @@ def load_yaml(path: Path) -> dict[str, Any]:
     unknown = sorted(set(data) - set(_field_types()) - {"preset"})
     if unknown:
         raise ValueError(f"{path}: unknown config keys {unknown}; see rlvrlab/train/config.py for the fields")
-    return data
+    try:
+        return {k: _from_yaml(k, v) for k, v in data.items()}
+    except ValueError as err:
+        raise ValueError(f"{path}: {err}") from None
+
+
+def _from_yaml(key: str, value: Any) -> Any:
+    """A YAML string for a non-string field goes through the same parser as `--set` (`1e-5` -> 1e-05)."""
+    if key == "preset" or not isinstance(value, str) or _field_types()[key] is str:
+        return value
+    return parse_field(TrainConfig, key, value)
 
 
 def resolve_config(
     *, preset: str | None = None, config_path: Path | None = None, overrides: list[str] = (), **explicit: Any
 ) -> TrainConfig:
     """Precedence (later wins): paper defaults < preset < YAML file < --set overrides < explicit arguments
-    that are not None (the CLI's --model/--data/--reward/--out)."""
-    values: dict[str, Any] = {}
+    that are not None (the CLI's --model/--data/--reward/--out). With no preset named (argument or the
+    YAML's `preset:` key), the model folder's own `train-recipe.yaml` is the preset (`model_preset`)."""
     file_values = load_yaml(config_path) if config_path else {}
     preset = preset or file_values.pop("preset", None)
     file_values.pop("preset", None)
-    if preset is not None:
-        if preset not in PRESETS:
-            raise ValueError(f"unknown preset {preset!r}: use one of {', '.join(PRESETS)}")
-        values.update(PRESETS[preset])
-    values.update(file_values)
-    values = apply_overrides(values, list(overrides))
-    values.update({k: v for k, v in explicit.items() if v is not None})
-    return TrainConfig(**values)
+    set_values = apply_overrides({}, list(overrides))
+    given = {k: v for k, v in explicit.items() if v is not None}
+    model = given.get("model") or set_values.get("model") or file_values.get("model") or ""
+    base = preset_values(preset) if preset is not None else model_preset(model)
+    return TrainConfig(**{**base, **file_values, **set_values, **given})
+
+
+def preset_values(name: str) -> dict[str, Any]:
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}: use one of {', '.join(PRESETS)}")
+    return dict(PRESETS[name])
+
+
+def model_preset(model: str) -> dict[str, Any]:
+    """The model folder's `train-recipe.yaml` (TrainConfig keys, optionally on top of a named `preset:`),
+    or {} when it ships none. This is how the sim models carry their tested recipe: no `if sim` here."""
+    from rlvrlab.models import recipe_path
+
+    path = recipe_path(model) if model and isinstance(model, str) else None  # a bad type: TrainConfig says
+    if path is None:
+        return {}
+    recipe = load_yaml(path)
+    base = preset_values(recipe.pop("preset")) if "preset" in recipe else {}
+    logger.info("no --preset: using %s", path)
+    return {**base, **recipe}
 
 
 def save_config(config: TrainConfig, path: Path) -> None:

@@ -16,6 +16,8 @@ from typing import Any
 
 import torch
 
+from rlvrlab.folders import check_out
+from rlvrlab.models import resolve_model
 from rlvrlab.train.callbacks import EvalCallback, RunLogCallback, SaveAtEndCallback, truncate_run_logs
 from rlvrlab.train.config import TrainConfig, load_yaml, save_config, to_grpo_config
 
@@ -30,14 +32,16 @@ def resolve_prompt_name(config: TrainConfig, tokenizer: Any) -> str:
 
 
 def load_policy(config: TrainConfig) -> tuple[Any, Any]:
-    """Model + tokenizer from a hub id or a local folder (one path); bf16 when the config asks for it."""
+    """Model + tokenizer from a shipped sim name, a local folder or a hub id (`rlvrlab.models.resolve_model`);
+    bf16 when the config asks for it."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(config.model, padding_side="left")
+    path = resolve_model(config.model)
+    tokenizer = AutoTokenizer.from_pretrained(path, padding_side="left")
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     dtype = torch.bfloat16 if config.bf16 else torch.float32
-    model = AutoModelForCausalLM.from_pretrained(config.model, dtype=dtype)
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
     return model, tokenizer
 
 
@@ -95,6 +99,20 @@ def build_rewards(config: TrainConfig) -> list[Callable[..., list[float]]]:
     return [build_reward(config.reward, seed=config.seed, grading_mode=config.grading_mode)]
 
 
+def check_reward_columns(rewards: list[Callable[..., Any]], dataset: Any, data: str) -> None:
+    """Refuse, before training starts, a reward that reads a column the data lacks or leaves empty
+    (`--reward label` on a set without majority-vote labels, ground truth on a label-only set)."""
+    for reward in rewards:
+        for column in getattr(reward, "columns", ()):
+            values = dataset[column] if column in dataset.column_names else []
+            if not any(str(v).strip() for v in values):
+                hint = " (make one with `rlvr label`, then --data DIR/all.jsonl)" if column == "label" else ""
+                raise ValueError(
+                    f"reward {getattr(reward, '__name__', reward)!r} reads the {column!r} column, but {data!r} "
+                    f"has no {column!r} values{hint}"
+                )
+
+
 def build_trainer(
     config: TrainConfig,
     *,
@@ -108,9 +126,11 @@ def build_trainer(
     from rlvrlab.train.trainer import RLVRTrainer
 
     run_dir = Path(config.output_dir)
+    rewards = reward_funcs if reward_funcs is not None else build_rewards(config)
     model, tokenizer = load_policy(config)
     dataset = build_dataset(config, tokenizer)
     prompt = get_prompt(resolve_prompt_name(config, tokenizer))
+    check_reward_columns(rewards, dataset, config.data)
     grpo_config = to_grpo_config(
         dataclasses.replace(config, output_dir=str(run_dir / "checkpoints")),
         distributed_state().num_processes,
@@ -118,7 +138,7 @@ def build_trainer(
     )
     trainer = RLVRTrainer(
         model=model,
-        reward_funcs=reward_funcs if reward_funcs is not None else build_rewards(config),
+        reward_funcs=rewards,
         args=grpo_config,
         train_dataset=dataset,
         processing_class=tokenizer,
@@ -185,10 +205,11 @@ def last_checkpoint(run_dir: Path) -> Path | None:
     return None
 
 
-def prepare_run_dir(config: TrainConfig, resume: bool) -> Path | None:
-    """Check the folder against --resume, save config.yaml, trim logs written after the last checkpoint.
-    Returns the checkpoint to resume from (None: fresh start)."""
+def check_run_dir(config: TrainConfig, resume: bool) -> None:
+    """Refuse, before anything is written, an --out that holds something else, or a run without --resume,
+    or a resume with different settings."""
     run_dir = Path(config.output_dir)
+    check_out(run_dir, "run", inputs=[resolve_model(config.model), config.data])
     saved = run_dir / "config.yaml"
     if saved.exists() and not resume:
         raise ValueError(f"{run_dir} already holds a run: pass --resume to continue it or choose a new --out")
@@ -199,33 +220,93 @@ def prepare_run_dir(config: TrainConfig, resume: bool) -> Path | None:
             raise ValueError(
                 f"--resume with a different config than {saved} (keys {differs}): resume with the same settings"
             )
+
+
+def prepare_run_dir(config: TrainConfig, resume: bool) -> Path | None:
+    """Save config.yaml and trim logs written after the last checkpoint (call `check_run_dir` first).
+    Returns the checkpoint to resume from (None: fresh start)."""
+    run_dir = Path(config.output_dir)
     checkpoint = last_checkpoint(run_dir) if resume else None
     state = distributed_state()
     if state.is_main_process:
-        save_config(config, saved)
+        save_config(config, run_dir / "config.yaml")
         if resume:
             step = 0
             if checkpoint is not None:
-                step = int(checkpoint.name.split("-")[-1]) // config.updates_per_rollout
+                step = checkpoint_step(checkpoint) // config.updates_per_rollout
             truncate_run_logs(run_dir, step)
     state.wait_for_everyone()
     return checkpoint
 
 
+def checkpoint_step(checkpoint: Path) -> int:
+    """TRL's optimizer step of a checkpoint-<step> folder."""
+    return int(checkpoint.name.split("-")[-1])
+
+
+def is_finished(run_dir: Path) -> bool:
+    """final/ is complete: train() writes the tokenizer after the model, as the very last thing."""
+    return (Path(run_dir) / "final" / "tokenizer_config.json").is_file()
+
+
+def _final_from_checkpoint(checkpoint: Path, run_dir: Path) -> None:
+    """Save final/ from the last checkpoint (model + tokenizer) without another optimizer step."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    state = distributed_state()
+    if state.is_main_process:
+        logger.info("%s is the last step: saving final/ from it without training", checkpoint)
+        final = str(Path(run_dir) / "final")
+        AutoModelForCausalLM.from_pretrained(str(checkpoint), dtype="auto").save_pretrained(final)
+        AutoTokenizer.from_pretrained(str(checkpoint)).save_pretrained(final)
+    state.wait_for_everyone()
+
+
+def _remove_new_empty_folders(path: Path, before: set[Path] | None) -> None:
+    """Undo what a trainer that failed to start created: empty folders not in `before` (the folder's
+    contents before; None: `path` itself did not exist). Files are never removed."""
+    if not path.is_dir():
+        return
+    created = [p for p in path.rglob("*") if before is None or p not in before]
+    if before is None:
+        created.append(path)
+    for folder in sorted(created, key=lambda p: len(p.parts), reverse=True):
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+
+
 def train(config: TrainConfig, *, resume: bool = False, reward_funcs: list[Callable] | None = None) -> Path:
-    """Run GRPO for `config`; returns RUN_DIR. With `resume`, continue from the last checkpoint in RUN_DIR."""
+    """Run GRPO for `config`; returns RUN_DIR. With `resume`, continue from the last checkpoint in RUN_DIR;
+    resuming a finished run does nothing. Every check (folder, config, model, data, reward columns, batch
+    shapes) runs before the first file is written, so a run that fails to start leaves nothing behind."""
     if not config.model or not config.output_dir:
         raise ValueError("model and output_dir are required (--model PATH_OR_HUB_ID --out RUN_DIR)")
+    run_dir = Path(config.output_dir)
+    check_run_dir(config, resume)
+    if resume and is_finished(run_dir):
+        logger.info("%s is already finished (final/ is saved): nothing to do", run_dir)
+        return run_dir
+    checkpoint = last_checkpoint(run_dir) if resume else None
+    if (
+        checkpoint is not None
+        and checkpoint_step(checkpoint) >= config.max_steps * config.updates_per_rollout
+    ):
+        _final_from_checkpoint(checkpoint, run_dir)  # killed after the last step, before final/ was saved
+        return run_dir
+    before = set(run_dir.rglob("*")) if run_dir.exists() else None
+    try:
+        trainer = build_trainer(config, reward_funcs=reward_funcs)
+    except BaseException:
+        _remove_new_empty_folders(run_dir, before)
+        raise
     checkpoint = prepare_run_dir(config, resume)
     if checkpoint is not None:
         logger.info("resuming from %s", checkpoint)
-    trainer = build_trainer(config, reward_funcs=reward_funcs)
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
-    final = Path(config.output_dir) / "final"
-    trainer.save_model(str(final))
+    trainer.save_model(str(run_dir / "final"))
     if trainer.accelerator.is_main_process:
-        trainer.processing_class.save_pretrained(str(final))
-    return Path(config.output_dir)
+        trainer.processing_class.save_pretrained(str(run_dir / "final"))
+    return run_dir
 
 
 def train_from_cli(
@@ -238,8 +319,9 @@ def train_from_cli(
     config: Path | None,
     overrides: list[str],
     resume: bool,
-) -> Path:
-    """`rlvr train`: resolve the config (on --resume with no --config, RUN_DIR/config.yaml is the base)."""
+) -> str:
+    """`rlvr train`: resolve the config (on --resume with no --config, RUN_DIR/config.yaml is the base) and
+    train; returns the line the CLI prints."""
     from rlvrlab.train.config import resolve_config
 
     saved = Path(out) / "config.yaml"
@@ -254,4 +336,8 @@ def train_from_cli(
         reward=reward,
         output_dir=str(out),
     )
-    return train(resolved, resume=resume)
+    finished = resume and is_finished(Path(out))
+    train(resolved, resume=resume)
+    if finished:
+        return f"{out} is already finished (final/ is saved): --resume did nothing"
+    return f"trained {out}: final model in {Path(out) / 'final'}"

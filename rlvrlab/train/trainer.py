@@ -22,7 +22,7 @@
   `rlvrlab.train.run` sets), and each completion is cut right after its first stop string, so the tokens
   `generate` pads a finished row with are never trained on. `completion/truncated_fraction` counts such a
   completion as finished, not truncated;
-- per-completion records (id, completion, rewards, final advantage, uses_code, correct) for completions.jsonl
+- per-completion records (id, sample_index, completion, rewards, final advantage, uses_code, correct) for completions.jsonl
   and `train/accuracy` (grading.grade against the `answer` column, whatever the training reward) and
   `train/code_rate`; `time/reward_s` and `time/grading_s` per rollout.
 
@@ -43,8 +43,8 @@ from accelerate.utils import gather_object
 from transformers import StoppingCriteriaList
 from trl import GRPOTrainer
 
-from rlvrlab.analysis.code import uses_code
 from rlvrlab.generate.hf import StopOnText
+from rlvrlab.metrics import uses_code
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +85,22 @@ def _grade_fn(grading_mode: str, extract_mode: str) -> Any:
 
 def _share(part: float, whole: float) -> float:
     return part / whole if whole > 0 else math.nan
+
+
+def with_sample_index(
+    inputs: list[dict[str, Any]], process_index: int, group_size: int
+) -> list[dict[str, Any]]:
+    """Copies of the local rows with `sample_index`, the completion's index within its prompt's group,
+    taken from its place in the global rollout (so it is the same whatever the process layout).
+
+    What TRL 1.16 guarantees: RepeatSampler yields each prompt `num_generations` times in a row and whole
+    groups per generation batch; accelerate hands process p the p-th consecutive slice of that batch, all
+    slices of equal length; TRL itself relies on this (it gathers rewards, views them as
+    (-1, num_generations) and takes back `process_index * len(prompts)` onward). So local row i is global
+    row p * len(inputs) + i, and its index in the group is that modulo num_generations, also when a group
+    spans two processes (a per-process counter would restart at 0 there and repeat random draws)."""
+    offset = process_index * len(inputs)
+    return [{**row, "sample_index": (offset + i) % group_size} for i, row in enumerate(inputs)]
 
 
 class RLVRTrainer(GRPOTrainer):
@@ -190,6 +206,8 @@ class RLVRTrainer(GRPOTrainer):
     # ---- rewards and advantages -------------------------------------------------------------
     def _calculate_rewards(self, inputs, prompts, completions, completion_ids_list):
         start = time.perf_counter()
+        group = self.num_generations if self.model.training else self.num_generations_eval
+        inputs = with_sample_index(inputs, self.accelerator.process_index, group)
         rewards = super()._calculate_rewards(inputs, prompts, completions, completion_ids_list)
         self._times["reward"] += time.perf_counter() - start
         self._last_rewards = (inputs, completions, rewards)
@@ -248,6 +266,7 @@ class RLVRTrainer(GRPOTrainer):
                 {
                     "step": self.rollout_index,
                     "id": x.get("id"),
+                    "sample_index": x.get("sample_index"),
                     "completion": texts[i],
                     "length": int(lengths[i]),
                     "rewards": dict(zip(self.reward_func_names, local[i], strict=True)),
