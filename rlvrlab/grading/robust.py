@@ -1,0 +1,233 @@
+"""Robust mode's in-process part: lossless normalisation and the fast verdicts that need no sympy.
+
+Robust mode builds on Math-Verify (run in the killable worker, see symbolic.py) without its rounding
+false positives. What can be decided exactly here (plain numbers, lists, tuples, intervals and
+matrices of numbers, expressions that differ at a probe point) never reaches the worker.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from fractions import Fraction
+
+from rlvrlab.grading.numeric import Number, clearly_different, evaluate_number, probe
+from rlvrlab.grading.verdict import Verdict
+
+ROBUST_FAST_REL_GAP = 1e-6  # robust fast path says "different" only beyond this relative gap
+_LIGHT_REPLACEMENTS = (
+    ("\\left", ""), ("\\right", ""), ("\\dfrac", "\\frac"), ("\\tfrac", "\\frac"), ("\\!", ""),
+    ("\\,", ""), ("\\;", ""), ("\\displaystyle", ""), ("\\$", ""), ("$", ""),
+)  # fmt: skip
+_WHITESPACE = re.compile(r"\s+")
+
+
+_BRACE_SHORTHAND = (
+    (re.compile(r"\\frac(\d)(\d)(?!\d)"), r"\\frac{\1}{\2}"),
+    (re.compile(r"\\frac\{([^{}]*)\}(\d)(?!\d)"), r"\\frac{\1}{\2}"),
+    (re.compile(r"\\frac(\d)\{"), r"\\frac{\1}{"),
+    (re.compile(r"\\sqrt(\d)"), r"\\sqrt{\1}"),
+    (re.compile(r"(?<=\d)_(\d)"), r"_{\1}"),
+)  # Math-Verify reads "\\frac43", "\\sqrt2", "2516_8" exactly as their braced forms
+
+
+def light_normalize(text: str) -> str:
+    """Robust mode's lossless clean-up (the paper's unit-word stripping would turn 'c+b' into '+b')."""
+    for old, new in _LIGHT_REPLACEMENTS:
+        text = text.replace(old, new)
+    text = _WHITESPACE.sub("", text).rstrip(".")
+    if "\\" in text or "_" in text:
+        for pattern, replacement in _BRACE_SHORTHAND:
+            text = pattern.sub(replacement, text)
+    return text
+
+
+def _leading_assignment_removed(text: str) -> str:
+    """'x=5' -> '5' for a single short left-hand side (used only for the in-process numeric check)."""
+    halves = text.split("=")
+    return halves[1] if len(halves) == 2 and 0 < len(halves[0]) <= 2 else text
+
+
+_DEGREES = re.compile(r"\^\{?\\circ\}?$")
+_TRAILING_UNIT = re.compile(r"\\(?:text|mbox)\{[A-Za-z ]+\}(?:\^\{?[23]\}?)?$")
+_THOUSANDS = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+ROBUST_PROBE_GAP = 1e-4  # letters: reject only beyond Math-Verify's 6-decimal rounding of constants
+
+
+def _robust_number(text: str) -> tuple[Number | None, bool, bool]:
+    """(value, unit word dropped, percent) for what Math-Verify reads as a number.
+
+    Math-Verify reads "30^\\circ" as 30, "10,080" as 10080 and "\\frac43" as 4/3, and drops
+    known unit words ("5.4\\text{cents}" is 5.4); a unit it does not know stays as symbols, so a
+    dropped unit is only ever used to reject. A trailing "\\%" is removed and flagged (its
+    sympy comparison raised TypeError in the worker, so "10\\%" vs "10" used to be False).
+    """
+    text = _DEGREES.sub("", _leading_assignment_removed(text))
+    unit_dropped = percent = False
+    if _TRAILING_UNIT.search(text):
+        text, unit_dropped = _TRAILING_UNIT.sub("", text), True
+    if text.endswith("%"):
+        text, percent = text[:-1].removesuffix("\\"), True
+    if _THOUSANDS.fullmatch(text):
+        text = text.replace(",", "")
+    return evaluate_number(text, shorthand=True), unit_dropped, percent
+
+
+def _robust_by_probes(pred: str, gold: str) -> Verdict | None:
+    """Expressions in letters: clearly different values at a probe point mean "not equivalent"."""
+    if "," in pred or "," in gold:
+        return None  # lists are sets/tuples/intervals to Math-Verify
+    p, g = probe(pred, shorthand=True), probe(gold, shorthand=True)
+    if p is None or g is None or not (p.has_letters or g.has_letters):
+        return None
+    for a, b in zip(p.values, g.values, strict=True):
+        if abs(float(a) - float(b)) > ROBUST_PROBE_GAP * max(1.0, abs(float(a)), abs(float(b))):
+            return Verdict(False, "different values at a probe point")
+    if p.exact and g.exact and p.values == g.values:
+        return Verdict(True, "equal rational expressions")
+    return None
+
+
+_NUMBER_SUBSCRIPT = re.compile(r"(?<=\d)_(\d|\{\d+\})")
+_MATRIX = re.compile(r"\\begin\{[pb]matrix\}(.*)\\end\{[pb]matrix\}")
+_THREE_DIGITS = re.compile(r"\d{3}")
+
+
+def _split_top_level(text: str, separator: str = ",") -> list[str]:
+    parts, depth, start = [], 0, 0
+    for position, char in enumerate(text):
+        depth += char in "([{"
+        depth -= char in ")]}"
+        if char == separator and depth == 0:
+            parts.append(text[start:position])
+            start = position + 1
+    return [*parts, text[start:]]
+
+
+def _exact_numbers(parts: list[str]) -> list[Fraction] | None:
+    values = [_robust_number(part) for part in parts]
+    if any(not isinstance(v, Fraction) or unit or pct for v, unit, pct in values):
+        return None
+    return [v for v, _, _ in values]  # type: ignore[misc]
+
+
+def _structure(text: str) -> tuple[str, list[Fraction], int] | None:
+    """("matrix"|"bare"|"paren", exact entries, columns) for a list or matrix of plain numbers.
+
+    Math-Verify reads "1,-2" as the set {1, -2}, "(a,b,c)" as an ordered tuple, "(a,b)" as an
+    open interval (compared end-point by end-point, like a tuple) and a pmatrix entry by entry.
+    A bare list with a 3-digit element ("1,234") could be a thousands separator: not decided here.
+    """
+    matrix = _MATRIX.fullmatch(text)
+    if matrix:
+        rows = [row.split("&") for row in matrix.group(1).split("\\\\")]
+        entries = _exact_numbers([cell for row in rows for cell in row])
+        if entries is None or len(entries) < 2 or len({len(row) for row in rows}) != 1:
+            return None
+        return "matrix", entries, len(rows[0])
+    if text.startswith("(") and text.endswith(")") and "," in text:
+        parts = _split_top_level(text[1:-1])
+        entries = _exact_numbers(parts) if len(parts) >= 2 else None
+        return None if entries is None else ("paren", entries, len(entries))
+    if "," in text and not _THOUSANDS.fullmatch(text):
+        parts = _split_top_level(text)
+        if any(_THREE_DIGITS.fullmatch(part.strip().lstrip("+-")) for part in parts[1:]):
+            return None
+        entries = _exact_numbers(parts) if len(parts) >= 2 else None
+        return None if entries is None else ("bare", entries, len(entries))
+    return None
+
+
+_INFINITY = {"\\infty": math.inf, "+\\infty": math.inf, "-\\infty": -math.inf, "\\infty)": math.inf}
+_BRACKETED = re.compile(r"[(\[].*,.*[)\]]")
+ROBUST_ENDPOINT_GAP = 1e-4  # beyond Math-Verify's 6-decimal rounding of floats
+
+
+def _endpoints(text: str) -> list[Number] | None:
+    """Entries of a bracketed comma list ("(2,\\infty)", "[\\frac{\\pi^2}{8},1]"), floats allowed."""
+    if not _BRACKETED.fullmatch(text):
+        return None
+    values: list[Number] = []
+    for part in _split_top_level(text[1:-1]):
+        if part in _INFINITY:
+            values.append(_INFINITY[part])
+            continue
+        value, unit, percent = _robust_number(part)
+        if value is None or unit or percent:
+            return None
+        values.append(value)
+    return values if len(values) >= 2 else None
+
+
+def _endpoints_differ(pred: str, gold: str) -> bool:
+    """Two bracketed lists (tuples or intervals, any brackets) with some entry clearly different.
+
+    Math-Verify compares tuples entry by entry and intervals end-point by end-point (both after
+    rounding floats to 6 decimals), so such a pair is never equivalent; equal entries are left to
+    it (the brackets then decide).
+    """
+    p, g = _endpoints(pred), _endpoints(gold)
+    if p is None or g is None:
+        return False
+    if len(p) != len(g):
+        return True
+    for a, b in zip(p, g, strict=True):
+        if math.isinf(float(a)) or math.isinf(float(b)):
+            if float(a) != float(b):
+                return True
+        elif abs(float(a) - float(b)) > ROBUST_ENDPOINT_GAP * max(1.0, abs(float(a)), abs(float(b))):
+            return True
+    return False
+
+
+def _robust_structures(pred: str, gold: str) -> Verdict | None:
+    """Lists, tuples, intervals and matrices of plain numbers, compared as Math-Verify does."""
+    if _endpoints_differ(pred, gold):
+        return Verdict(False, "tuples/intervals with different entries")
+    p, g = _structure(pred), _structure(gold)
+    if p is None and g is None:
+        return None
+    if p is None or g is None:
+        single = _robust_number(gold if p is not None else pred)[0]
+        if single is None:
+            return None
+        structure = p if p is not None else g
+        assert structure is not None
+        if len(set(structure[1])) >= 2:
+            return Verdict(False, "a number against a list or matrix")
+        return None
+    (p_kind, p_entries, p_columns), (g_kind, g_entries, g_columns) = p, g
+    if p_kind != g_kind:
+        return None
+    if p_kind == "bare":
+        return Verdict(set(p_entries) == set(g_entries), "compared as sets of numbers")
+    if len(p_entries) != len(g_entries) or p_columns != g_columns:
+        return Verdict(False, f"{p_kind}: different shapes")
+    return Verdict(p_entries == g_entries, f"{p_kind}: compared entry by entry")
+
+
+def robust_fast(pred: str, gold: str) -> Verdict | None:
+    if pred == gold:
+        return Verdict(True, "string match")
+    structures = _robust_structures(pred, gold)
+    if structures is not None:
+        return structures
+    p_sub, g_sub = _NUMBER_SUBSCRIPT.search(pred), _NUMBER_SUBSCRIPT.search(gold)
+    if p_sub or g_sub:  # Math-Verify drops a base subscript ("2516_8" is 2516): only reject here
+        stripped = robust_fast(_NUMBER_SUBSCRIPT.sub("", pred), _NUMBER_SUBSCRIPT.sub("", gold))
+        return stripped if stripped is not None and not stripped.correct else None
+    (p, p_unit, p_percent), (g, g_unit, g_percent) = _robust_number(pred), _robust_number(gold)
+    if p is None or g is None:
+        if p_percent or g_percent:
+            return Verdict(False, "percentage of a non-number")
+        return _robust_by_probes(pred, gold)
+    # "10\\%" matches 10 and 0.1 (and "10\\%"); never 1000 or 0.001 (no paper-style x100 leniency).
+    candidates = [(p, g)]
+    if p_percent != g_percent:
+        candidates.append((p / 100, g) if p_percent else (p, g / 100))
+    for a, b in candidates:
+        if not clearly_different(a, b, ROBUST_FAST_REL_GAP):
+            if p_unit or g_unit or not (isinstance(a, Fraction) and isinstance(b, Fraction)):
+                return None  # numerically close but not provably equal: let sympy decide
+            return Verdict(True, "exact number match")
+    return Verdict(False, "different numbers")
