@@ -8,7 +8,8 @@ or just the answer. Each way of stating an answer is a *form*; `extract_robust` 
 1. "answer_tag": the last `<answer>...</answer>` block (R1 template). A last `<answer>` without its
    closing tag runs to the end: generation stops at "</answer>" and the stop string is not returned.
    Inside the block a box wins, then an anchor, then a math environment, else the block's text.
-2. "boxed": the last `\\boxed{...}` / `\\fbox{...}`, brace-matched. Decision: an unclosed last box
+2. "boxed": the last `\\boxed{...}` / `\\fbox{...}`, brace-matched (a box holding a sentence with
+   math or an anchor is read again with forms 3-4). Decision: an unclosed last box
    (`\\boxed{12`: the response was cut off inside it) is NO answer in robust mode, and no later form
    is tried: its content may be incomplete (`\\boxed{125}` cut after "12"). Paper mode keeps the
    paper's reading (everything after the brace).
@@ -223,8 +224,16 @@ def _answer_tag(text: str) -> str | None:
     return _first_answer(block, ("boxed", "final_answer", "math")) or block.strip() or None
 
 
+def _boxed(text: str) -> str | None:
+    """The last closed box; a box holding a sentence ("\\boxed{Final Answer: $n$ is 34.}") is read again."""
+    content = closed_box(text)
+    if content is not None and ("$" in content or "\\(" in content or _ANCHOR.search(content)):
+        return _first_answer(content, ("final_answer", "math")) or content
+    return content
+
+
 _READERS = {
-    "boxed": closed_box,
+    "boxed": _boxed,
     "final_answer": _anchored,
     "math": _final_math,
     "bare": _bare,

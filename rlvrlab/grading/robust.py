@@ -11,7 +11,8 @@ import math
 import re
 from fractions import Fraction
 
-from rlvrlab.grading.numeric import Number, clearly_different, evaluate_number, probe
+from rlvrlab.grading.numeric import Number, clearly_different, decimal_rounds, evaluate_number, probe
+from rlvrlab.grading.unicode_math import unicode_to_latex
 from rlvrlab.grading.verdict import Verdict
 
 ROBUST_FAST_REL_GAP = 1e-6  # robust fast path says "different" only beyond this relative gap
@@ -20,6 +21,15 @@ _LIGHT_REPLACEMENTS = (
     ("\\,", ""), ("\\;", ""), ("\\displaystyle", ""), ("\\$", ""), ("$", ""),
 )  # fmt: skip
 _WHITESPACE = re.compile(r"\s+")
+_E_NOTATION = re.compile(r"(-?\d+\.\d+|-?\d+(?=[eE][-+]))[eE]([-+]?\d{1,4})")
+_PERCENT_WORD = re.compile(r"(?<=[\d.}])\s*(?:percent(?:age)?|pct)\b\.?", re.IGNORECASE)
+_RELATIONS = (
+    (re.compile(r">=|\\geqslant(?![A-Za-z])|\\geq?(?![A-Za-z])"), r"\\geq "),
+    (re.compile(r"<=|=<|\\leqslant(?![A-Za-z])|\\leq?(?![A-Za-z])"), r"\\leq "),
+    (re.compile(r"!=|\\neq?(?![A-Za-z])"), r"\\neq "),
+    (re.compile(r"\\lt(?![A-Za-z])"), "<"),
+    (re.compile(r"\\gt(?![A-Za-z])"), ">"),
+)  # one spelling per relation: "x >= 5", "x \\ge 5", "x ≥ 5" are all "x\\geq5"
 
 
 _BRACE_SHORTHAND = (
@@ -32,10 +42,23 @@ _BRACE_SHORTHAND = (
 
 
 def light_normalize(text: str) -> str:
-    """Robust mode's lossless clean-up (the paper's unit-word stripping would turn 'c+b' into '+b')."""
+    """Robust mode's lossless clean-up (the paper's unit-word stripping would turn 'c+b' into '+b').
+
+    Also: unicode math as LaTeX (unicode_math.py), percent words as "\\%" ("28 percent", "28 pct"),
+    one spelling per relation (">=", "\\ge", "\\geqslant" -> "\\geq"; "\\lt" -> "<"), and a number in
+    e-notation as a power of ten ("1.5e-30" -> "1.5\\times10^{-30}").
+    """
+    text = unicode_to_latex(text)
     for old, new in _LIGHT_REPLACEMENTS:
         text = text.replace(old, new)
+    if "pct" in text or "ercent" in text:
+        text = _PERCENT_WORD.sub("\\%", text)
+    if "=" in text or "\\" in text:
+        for pattern, replacement in _RELATIONS:
+            text = pattern.sub(replacement, text)
     text = _WHITESPACE.sub("", text).rstrip(".")
+    if "e" in text or "E" in text:
+        text = _E_NOTATION.sub(r"\1\\times10^{\2}", text) if _E_NOTATION.fullmatch(text) else text
     if "\\" in text or "_" in text:
         for pattern, replacement in _BRACE_SHORTHAND:
             text = pattern.sub(replacement, text)
@@ -206,9 +229,34 @@ def _robust_structures(pred: str, gold: str) -> Verdict | None:
     return Verdict(p_entries == g_entries, f"{p_kind}: compared entry by entry")
 
 
+_DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
+FLOAT_ROUNDING_MAX_DECIMALS = 12  # an irrational value (a float here) checks roundings this fine
+
+
+def _decimal_comma(pred: str, gold: str) -> Verdict | None:
+    """ "0,111" against 0.111 (one side a decimal with a point): the comma is a decimal comma."""
+    for comma, other in ((pred, gold), (gold, pred)):
+        if _DECIMAL_COMMA.fullmatch(comma) and "." in other and "," not in other:
+            value = evaluate_number(other)
+            if isinstance(value, Fraction) and Fraction(comma.replace(",", ".")) == value:
+                return Verdict(True, "decimal comma")
+    return None
+
+
+def _rounding_of(text: str, value: Number) -> bool:
+    """`numeric.decimal_rounds` for an exact value, or a float one at up to 12 decimals."""
+    if isinstance(value, float):
+        decimals = text.partition(".")[2]
+        return 0 < len(decimals) <= FLOAT_ROUNDING_MAX_DECIMALS and decimal_rounds(text, Fraction(value))
+    return decimal_rounds(text, value)
+
+
 def robust_fast(pred: str, gold: str) -> Verdict | None:
     if pred == gold:
         return Verdict(True, "string match")
+    comma = _decimal_comma(pred, gold)
+    if comma is not None:
+        return comma
     structures = _robust_structures(pred, gold)
     if structures is not None:
         return structures
@@ -230,4 +278,6 @@ def robust_fast(pred: str, gold: str) -> Verdict | None:
             if p_unit or g_unit or not (isinstance(a, Fraction) and isinstance(b, Fraction)):
                 return None  # numerically close but not provably equal: let sympy decide
             return Verdict(True, "exact number match")
+    if not (p_unit or g_unit or p_percent or g_percent) and (_rounding_of(pred, g) or _rounding_of(gold, p)):
+        return Verdict(True, "a decimal rounding of the exact value")
     return Verdict(False, "different numbers")
