@@ -14,15 +14,17 @@ or just the answer. Each way of stating an answer is a *form*; `extract_robust` 
    is tried: its content may be incomplete (`\\boxed{125}` cut after "12"). Paper mode keeps the
    paper's reading (everything after the brace).
 3. "final_answer": the text after the last "answer" anchor ("The final answer is", "Answer:",
-   "the answer to part (a) is"), to the end of its line and sentence: a math environment there,
+   "the answer to part (a) is", "The correct option is"), to the end of its line and sentence: a math environment there,
    else what follows a last " is " ("Final Answer: The largest $n$ is 34." gives 34), else a
    leading number (with a percent word: "28 percent"), else the text (`ANCHOR_MAX_CHARS` at most).
 4. "math": the last math environment (`$..$`, `$$..$$`, `\\(..\\)`, `\\[..\\]`) when it ends the
-   response (only punctuation after it). Environments joined by "and", "or" or "," are read as a
+   response (only punctuation after it, or up to `MATH_TRAILING_WORDS` words: "$12$ square units."). Environments joined by "and", "or" or "," are read as a
    list ("$x=2$ or $x=3$" gives "2, 3"), and an equation whose left side is a name ("$V = 65$",
    "$\\sin T = \\frac{1}{2}$") or a chain ("$a = 2+3 = 5$") gives its last side.
-5. "bare": the whole response when it is a short answer and no sentence (`BARE_MAX_CHARS`, at most
-   one word of two or more letters outside LaTeX commands): "x >= 5", "28 percent", "Carla", "½".
+5. "bare": a short one-line response (`BARE_MAX_CHARS`): its only math environment ("$\\frac{1}{2}$ is
+   the probability."), or all of it when it is no sentence (at most one word of two or more letters
+   outside LaTeX commands, or number words): "x >= 5", "28 percent", "Carla", "½", "twenty-one";
+   "x = 2 or x = -2" is the list "2, -2".
 6. "last_number": the last number of the response (the paper's last resort), thousands
    separators kept together ("1,000").
 
@@ -39,6 +41,8 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from rlvrlab.grading.normalize import words_to_number
+
 AnswerForm = Literal["answer_tag", "boxed", "final_answer", "math", "bare", "last_number"]
 ROBUST_FORMS: tuple[AnswerForm, ...] = ("answer_tag", "boxed", "final_answer", "math", "bare", "last_number")
 LOOP_SKIPPED_FORMS = frozenset({"math", "bare"})  # not tried on a response ending in a loop
@@ -49,12 +53,14 @@ ANCHOR_MAX_CHARS = 120
 MAX_JOINED_ENVIRONMENTS = 8
 
 _ANCHOR = re.compile(
-    r"(?i)\b(?:final\s+)?answer\b(?:\s+(?:to|for|of)\b[^\n:=]{0,60}?)?[ \t]*(?:\*\*)?[ \t]*"
+    r"(?i)\b(?:final\s+)?(?:answer|option|choice)\b(?:\s+(?:to|for|of)\b[^\n:=]{0,60}?)?[ \t]*(?:\*\*)?[ \t]*"
     r"(?:is|are|was|will\s+be|should\s+be|:|=)(?:[ \t]*(?:\*\*)?[ \t]*:)?(?:\*\*)?"
 )
 _MATH_DELIMITER = re.compile(r"(?<!\\)\$\$|(?<!\\)\$|\\\(|\\\)|\\\[|\\\]")
 _CLOSER = {"$$": "$$", "$": "$", "\\(": "\\)", "\\[": "\\]"}
 _TRAILING_PUNCTUATION = " \t\r\n.,;:!?)*"
+MATH_TRAILING_WORDS = 3  # "$\\frac{\\pi}{4}$ radians.", "$12$ square units." still end with their math
+_TRAILING_WORDS = re.compile(rf"[A-Za-z]+(?:[ \t]+[A-Za-z]+){{0,{MATH_TRAILING_WORDS - 1}}}")
 _JOINER = re.compile(r"\s*(?:,\s*(?:and|or)?|and|or)\s*")
 _SENTENCE_END = re.compile(r"\.(?=\s|$)")
 _LAST_IS = re.compile(r"\s(?:is|are|equals|be)\s")
@@ -64,6 +70,8 @@ _LEADING_NUMBER = re.compile(
 _NUMBER = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|-?\.\d+")
 _NUMBER_CHARS = frozenset("0123456789.,-")
 _WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}")
+_LIST_JOINER = re.compile(r"\s+(?:or|and)\s+|,\s*(?:or\s+|and\s+)?")
+_NAMED_VALUE = re.compile(r"[A-Za-z]\s*=\s*([^=]+)")
 _COMMAND = re.compile(r"\\[A-Za-z]+(?:\{[A-Za-z ]*\})?")  # "\\text{cm}", "\\begin{pmatrix}": no words
 _SIMPLE_LEFT_SIDE = re.compile(r"[^+\-*/^=<>,]{1,24}")
 _TOP_LEVEL_EQUALS = re.compile(r"(?<![<>!\\=])=(?!=)")
@@ -138,7 +146,10 @@ def _joined_environments(text: str, environments: list[tuple[int, int, int, int]
 
 def _final_math(text: str) -> str | None:
     environments = _environments(text)
-    if not environments or text[environments[-1][3] :].strip(_TRAILING_PUNCTUATION):
+    if not environments:
+        return None
+    after = text[environments[-1][3] :].strip(_TRAILING_PUNCTUATION)
+    if after and not _TRAILING_WORDS.fullmatch(after):
         return None
     return _joined_environments(text, environments) or None
 
@@ -193,11 +204,18 @@ def _bare(text: str) -> str | None:
     stripped = text.strip().rstrip(".").strip()
     if not stripped or len(stripped) > BARE_MAX_CHARS:
         return None
-    if len(_WORD.findall(_COMMAND.sub(" ", stripped))) > 1:
+    environments = _environments(stripped)
+    if len(environments) == 1 and "\n" not in stripped:  # "$\\frac{1}{2}$ is the probability."
+        return _joined_environments(stripped, environments)
+    if len(_WORD.findall(_COMMAND.sub(" ", stripped))) > 1 and words_to_number(stripped) == stripped:
         return None
     for opener, closer in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
         if stripped.startswith(opener) and stripped.endswith(closer) and len(stripped) > 2 * len(opener):
             return stripped[len(opener) : -len(closer)].strip()
+    parts = _LIST_JOINER.split(stripped)
+    sides = [_NAMED_VALUE.fullmatch(part.strip()) for part in parts]
+    if len(parts) > 1 and all(sides):  # "x = 2 or x = -2" -> "2, -2"
+        return ", ".join(side.group(1).strip() for side in sides if side)
     return _plain_answer(stripped)
 
 

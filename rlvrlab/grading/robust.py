@@ -11,6 +11,7 @@ import math
 import re
 from fractions import Fraction
 
+from rlvrlab.grading.normalize import words_to_number
 from rlvrlab.grading.numeric import Number, clearly_different, decimal_rounds, evaluate_number, probe
 from rlvrlab.grading.unicode_math import unicode_to_latex
 from rlvrlab.grading.verdict import Verdict
@@ -21,6 +22,7 @@ _LIGHT_REPLACEMENTS = (
     ("\\,", ""), ("\\;", ""), ("\\displaystyle", ""), ("\\$", ""), ("$", ""),
 )  # fmt: skip
 _WHITESPACE = re.compile(r"\s+")
+_NUMBER_WORDS = re.compile(r"\s*[A-Za-z]+(?:[\s-]+[A-Za-z]+){0,5}\s*")
 _E_NOTATION = re.compile(r"(-?\d+\.\d+|-?\d+(?=[eE][-+]))[eE]([-+]?\d{1,4})")
 _PERCENT_WORD = re.compile(r"(?<=[\d.}])\s*(?:percent(?:age)?|pct)\b\.?", re.IGNORECASE)
 _RELATIONS = (
@@ -44,11 +46,13 @@ _BRACE_SHORTHAND = (
 def light_normalize(text: str) -> str:
     """Robust mode's lossless clean-up (the paper's unit-word stripping would turn 'c+b' into '+b').
 
-    Also: unicode math as LaTeX (unicode_math.py), percent words as "\\%" ("28 percent", "28 pct"),
+    Also: unicode math as LaTeX (unicode_math.py), number words ("twenty-one" -> "21"), percent words as "\\%" ("28 percent", "28 pct"),
     one spelling per relation (">=", "\\ge", "\\geqslant" -> "\\geq"; "\\lt" -> "<"), and a number in
     e-notation as a power of ten ("1.5e-30" -> "1.5\\times10^{-30}").
     """
     text = unicode_to_latex(text)
+    if _NUMBER_WORDS.fullmatch(text):
+        text = words_to_number(text)  # "twenty-one" -> "21"; other words are returned unchanged
     for old, new in _LIGHT_REPLACEMENTS:
         text = text.replace(old, new)
     if "pct" in text or "ercent" in text:
