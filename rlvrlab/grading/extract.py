@@ -18,14 +18,13 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from rlvrlab.grading.forms import ROBUST_FORMS, AnswerForm, extract_robust
+from rlvrlab.grading.forms import ROBUST_FORMS, AnswerForm, extract_robust, last_answer_block
 
 ExtractMode = Literal["paper", "r1", "robust"]
 EXTRACT_MODES: tuple[str, ...] = ("paper", "r1", "robust")
 
 _LAST_NUMBER = re.compile(r"-?\d*\.?\d+")
 _NEWLINE_RUN = re.compile(r"\n\s*")
-_ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.DOTALL)
 _BOX_MARKERS = ("boxed", "\\fbox")
 
 
@@ -102,11 +101,11 @@ def last_number(text: str) -> str:
 
 
 def _r1_raw_answer(text: str) -> str:
-    blocks = _ANSWER_TAG.findall(text)
-    if not blocks:
+    block = last_answer_block(text, unclosed=False)
+    if block is None:
         return ""
-    boxed = last_boxed_content(blocks[-1])
-    return boxed if boxed is not None else blocks[-1].strip()
+    boxed = last_boxed_content(block)
+    return boxed if boxed is not None else block.strip()
 
 
 def clean_span(answer: str) -> str:

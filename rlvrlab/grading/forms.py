@@ -75,7 +75,7 @@ _NAMED_VALUE = re.compile(r"[A-Za-z]\s*=\s*([^=]+)")
 _COMMAND = re.compile(r"\\[A-Za-z]+(?:\{[A-Za-z ]*\})?")  # "\\text{cm}", "\\begin{pmatrix}": no words
 _SIMPLE_LEFT_SIDE = re.compile(r"[^+\-*/^=<>,]{1,24}")
 _TOP_LEVEL_EQUALS = re.compile(r"(?<![<>!\\=])=(?!=)")
-_ANSWER_BLOCK = re.compile(r"<answer>(.*?)</answer>", re.DOTALL)
+_OPEN_TAG, _CLOSE_TAG = "<answer>", "</answer>"
 _BOX_MARKERS = ("\\boxed", "\\fbox")
 
 
@@ -231,14 +231,22 @@ def _last_number(text: str) -> str | None:
     return numbers[-1] if numbers else None
 
 
+def last_answer_block(text: str, unclosed: bool = True) -> str | None:
+    """Content of the last `<answer>...</answer>` (two rfinds: linear even for "<answer>" * 10**5).
+
+    `unclosed`: a last `<answer>` with no closing tag after it runs to the end of the text.
+    """
+    opened, closed = text.rfind(_OPEN_TAG), text.rfind(_CLOSE_TAG)
+    if unclosed and opened > closed:
+        return text[opened + len(_OPEN_TAG) :]
+    start = text.rfind(_OPEN_TAG, 0, closed) if closed >= 0 else -1
+    return None if start < 0 else text[start + len(_OPEN_TAG) : closed]
+
+
 def _answer_tag(text: str) -> str | None:
-    blocks = _ANSWER_BLOCK.findall(text)
-    opened = text.rfind("<answer>")
-    if opened >= 0 and text.find("</answer>", opened) < 0:
-        blocks.append(text[opened + len("<answer>") :])
-    if not blocks:
+    block = last_answer_block(text)
+    if block is None:
         return None
-    block = blocks[-1]
     return _first_answer(block, ("boxed", "final_answer", "math")) or block.strip() or None
 
 

@@ -284,6 +284,15 @@ ROUNDED_MIN_SIGNIFICANT_DIGITS = 5
 _DECIMAL_LITERAL = re.compile(r"[-+]?(\d*)\.(\d+)(?:\\(?:times|cdot)10\^\{?([-+]?\d{1,4})\}?)?")
 
 
+def may_be_rounded(text: str) -> bool:
+    """A decimal with enough significant digits that `decimal_rounds` may equate it to another number."""
+    match = _DECIMAL_LITERAL.fullmatch(text)
+    return (
+        match is not None
+        and len((match.group(1) + match.group(2)).lstrip("0")) >= ROUNDED_MIN_SIGNIFICANT_DIGITS
+    )
+
+
 def decimal_rounds(text: str, value: Fraction) -> bool:
     """Is the decimal literal `text` the exact `value` rounded to nearest or truncated at its last digit,
     with at least `ROUNDED_MIN_SIGNIFICANT_DIGITS` significant digits?
@@ -294,7 +303,7 @@ def decimal_rounds(text: str, value: Fraction) -> bool:
     answer, while a few digits can match a wrong one.
     """
     match = _DECIMAL_LITERAL.fullmatch(text)
-    if match is None or len((match.group(1) + match.group(2)).lstrip("0")) < ROUNDED_MIN_SIGNIFICANT_DIGITS:
+    if match is None or not may_be_rounded(text):
         return False
     scale = Fraction(10) ** int(match.group(3) or 0)
     decimal = Fraction(text[: match.end(2)]) * scale

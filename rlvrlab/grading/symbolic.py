@@ -32,6 +32,8 @@ _PAPER_TRANSFORMATIONS = (*standard_transformations, implicit_multiplication_app
 def _try(check: Callable[[], Any]) -> bool:
     try:
         return bool(check())
+    except MemoryError:
+        raise  # the worker reports it: a "memory limit" verdict and a fresh worker
     except Exception:
         return False
 
