@@ -97,7 +97,7 @@ def _big_responses() -> list[str]:
     size = 100_000
     patterns = (
         "7", "$", "$$x$$ ", "\\boxed{", "{", "}", "<answer>", "</answer>", "The answer is ", "answer: $1$ ",
-        "\\(", "1,", "-.", "\\frac{1}{", "(", "x^{", "\x00", "½", "１", "final answer is $", "I hope",
+        "\\(", "1,", "-.", "answer ", "xanswer", "Option", "\\)\\)", "\\frac{1}{", "(", "x^{", "\x00", "½", "１", "final answer is $", "I hope",
     )  # fmt: skip
     return [(pattern * (size // len(pattern) + 1))[:size] for pattern in patterns] + ["7" * 1_000_000]
 

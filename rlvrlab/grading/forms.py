@@ -52,14 +52,20 @@ BARE_MAX_CHARS = 120
 ANCHOR_MAX_CHARS = 120
 MAX_JOINED_ENVIRONMENTS = 8
 
+_ANCHOR_WORDS = ("answer", "option", "choice")
 _ANCHOR = re.compile(
-    r"(?i)\b(?:final\s+)?(?:answer|option|choice)\b(?:\s+(?:to|for|of)\b[^\n:=]{0,60}?)?[ \t]*(?:\*\*)?[ \t]*"
+    r"(?i)(?:answer|option|choice)\b(?:\s+(?:to|for|of)\b[^\n:=]{0,60}?)?[ \t]*(?:\*\*)?[ \t]*"
     r"(?:is|are|was|will\s+be|should\s+be|:|=)(?:[ \t]*(?:\*\*)?[ \t]*:)?(?:\*\*)?"
 )
 _MATH_DELIMITER = re.compile(r"(?<!\\)\$\$|(?<!\\)\$|\\\(|\\\)|\\\[|\\\]")
 _CLOSER = {"$$": "$$", "$": "$", "\\(": "\\)", "\\[": "\\]"}
+_CLOSERS = ("$", "\\)", "\\]")
+_TAIL_CHECK_CHARS = 80
 _TRAILING_PUNCTUATION = " \t\r\n.,;:!?)*"
 MATH_TRAILING_WORDS = 3  # "$\\frac{\\pi}{4}$ radians.", "$12$ square units." still end with their math
+_WORDS_AFTER_CLOSER = re.compile(
+    rf"(?:\$|\\\)|\\\])[\s.,;:!?)*]*[A-Za-z]+(?:[ \t]+[A-Za-z]+){{0,{MATH_TRAILING_WORDS - 1}}}$"
+)
 _TRAILING_WORDS = re.compile(rf"[A-Za-z]+(?:[ \t]+[A-Za-z]+){{0,{MATH_TRAILING_WORDS - 1}}}")
 _JOINER = re.compile(r"\s*(?:,\s*(?:and|or)?|and|or)\s*")
 _SENTENCE_END = re.compile(r"\.(?=\s|$)")
@@ -145,6 +151,9 @@ def _joined_environments(text: str, environments: list[tuple[int, int, int, int]
 
 
 def _final_math(text: str) -> str | None:
+    tail = text.rstrip(_TRAILING_PUNCTUATION)[-_TAIL_CHECK_CHARS:]
+    if not (tail.endswith(_CLOSERS) or _WORDS_AFTER_CLOSER.search(tail)):
+        return None  # nothing closes a math environment at the end: no need to scan the response
     environments = _environments(text)
     if not environments:
         return None
@@ -173,8 +182,25 @@ def _last_match(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
     return found
 
 
+def _last_anchor(text: str) -> re.Match[str] | None:
+    """The last anchor ("answer is", "Answer:", "option is" ...), searched from the end: most responses
+    are long and their anchor, if any, is near the end. Each word's rfind only moves left: linear."""
+    lower = text.lower()
+    positions = {word: lower.rfind(word) for word in _ANCHOR_WORDS}
+    while True:
+        word = max(positions, key=lambda w: positions[w])
+        position = positions[word]
+        if position < 0:
+            return None
+        if position == 0 or not lower[position - 1].isalnum():
+            match = _ANCHOR.match(text, position)
+            if match is not None:
+                return match
+        positions[word] = lower.rfind(word, 0, position)
+
+
 def _anchored(text: str) -> str | None:
-    match = _last_match(_ANCHOR, text)
+    match = _last_anchor(text)
     if match is None:
         return None
     span = text[match.end() :].lstrip(" \t*:\n")
@@ -253,7 +279,7 @@ def _answer_tag(text: str) -> str | None:
 def _boxed(text: str) -> str | None:
     """The last closed box; a box holding a sentence ("\\boxed{Final Answer: $n$ is 34.}") is read again."""
     content = closed_box(text)
-    if content is not None and ("$" in content or "\\(" in content or _ANCHOR.search(content)):
+    if content is not None and ("$" in content or "\\(" in content or _last_anchor(content)):
         return _first_answer(content, ("final_answer", "math")) or content
     return content
 

@@ -22,6 +22,7 @@ _LIGHT_REPLACEMENTS = (
     ("\\,", ""), ("\\;", ""), ("\\displaystyle", ""), ("\\$", ""), ("$", ""),
 )  # fmt: skip
 _WHITESPACE = re.compile(r"\s+")
+_ELEMENT_OF = re.compile(r"^[A-Za-z]\\in(?=[\[(])")
 _NUMBER_WORDS = re.compile(r"\s*[A-Za-z]+(?:[\s-]+[A-Za-z]+){0,5}\s*")
 _E_NOTATION = re.compile(r"(-?\d+\.\d+|-?\d+(?=[eE][-+]))[eE]([-+]?\d{1,4})")
 _PERCENT_WORD = re.compile(r"(?<=[\d.}])\s*(?:percent(?:age)?|pct)\b\.?", re.IGNORECASE)
@@ -61,6 +62,7 @@ def light_normalize(text: str) -> str:
         for pattern, replacement in _RELATIONS:
             text = pattern.sub(replacement, text)
     text = _WHITESPACE.sub("", text).rstrip(".")
+    text = _ELEMENT_OF.sub("", text, count=1)  # "x\\in[-2,7]" is the interval to Math-Verify
     if "e" in text or "E" in text:
         text = _E_NOTATION.sub(r"\1\\times10^{\2}", text) if _E_NOTATION.fullmatch(text) else text
     if "\\" in text or "_" in text:
@@ -84,10 +86,10 @@ ROBUST_PROBE_GAP = 1e-4  # letters: reject only beyond Math-Verify's 6-decimal r
 def _robust_number(text: str) -> tuple[Number | None, bool, bool]:
     """(value, unit word dropped, percent) for what Math-Verify reads as a number.
 
-    Math-Verify reads "30^\\circ" as 30, "10,080" as 10080 and "\\frac43" as 4/3, and drops
-    known unit words ("5.4\\text{cents}" is 5.4); a unit it does not know stays as symbols, so a
-    dropped unit is only ever used to reject. A trailing "\\%" is removed and flagged (its
-    sympy comparison raised TypeError in the worker, so "10\\%" vs "10" used to be False).
+    Math-Verify reads "30^\\circ" as 30, "10,080" as 10080, "\\frac43" as 4/3 and "1\\frac{4}{5}"
+    as the mixed number 9/5, and drops a `\\text{...}` after a number ("5\\text{ apples}" is 5). A
+    trailing "\\%" is removed and flagged (its sympy comparison raised TypeError in the worker, so
+    "10\\%" vs "10" used to be False).
     """
     text = _DEGREES.sub("", _leading_assignment_removed(text))
     unit_dropped = percent = False
@@ -97,7 +99,33 @@ def _robust_number(text: str) -> tuple[Number | None, bool, bool]:
         text, percent = text[:-1].removesuffix("\\"), True
     if _THOUSANDS.fullmatch(text):
         text = text.replace(",", "")
+    mixed = _MIXED_NUMBER.fullmatch(text)
+    if mixed:
+        value = int(mixed.group(2)) + Fraction(int(mixed.group(3)), int(mixed.group(4)) or 1)
+        return (-value if mixed.group(1) else value), unit_dropped, percent
     return evaluate_number(text, shorthand=True), unit_dropped, percent
+
+
+_MIXED_NUMBER = re.compile(r"(-?)(\d{1,9})\\frac\{(\d{1,9})\}\{([1-9]\d{0,8})\}")
+_WORD = re.compile(r"\\(?:text|textbf|mathrm|mathbf|mbox)\{\(?([A-Za-z][A-Za-z ]*?)\)?\}|\(?([A-Z])\)?")
+
+
+def _word(text: str) -> str | None:
+    """The word of "\\text{Evelyn}", "\\textbf{(B)}", "(B)" or "B", lower-cased (Math-Verify lower-cases
+    \\text and reads a capital as a symbol); None for anything else ("ab" is a product to it)."""
+    match = _WORD.fullmatch(text)
+    return None if match is None else (match.group(1) or match.group(2)).replace(" ", "").lower()
+
+
+def _robust_words(pred: str, gold: str) -> Verdict | None:
+    """Two words (names, choice letters) compare as words; a word of 2+ letters is no number."""
+    p, g = _word(pred), _word(gold)
+    if p is not None and g is not None:
+        return Verdict(p == g, "same word" if p == g else "different words")
+    word, other = (p, gold) if p is not None else (g, pred)
+    if word is not None and len(word) > 1 and _robust_number(other)[0] is not None:
+        return Verdict(False, "a word against a number")
+    return None
 
 
 def _robust_by_probes(pred: str, gold: str) -> Verdict | None:
@@ -211,6 +239,11 @@ def _robust_structures(pred: str, gold: str) -> Verdict | None:
     """Lists, tuples, intervals and matrices of plain numbers, compared as Math-Verify does."""
     if _endpoints_differ(pred, gold):
         return Verdict(False, "tuples/intervals with different entries")
+    p_ends, g_ends = _endpoints(pred), _endpoints(gold)
+    if (p_ends is None) != (g_ends is None):
+        ends, other = (p_ends, gold) if p_ends is not None else (g_ends, pred)
+        if ends and len({float(end) for end in ends}) >= 2 and _robust_number(other)[0] is not None:
+            return Verdict(False, "a number against a tuple or interval")
     p, g = _structure(pred), _structure(gold)
     if p is None and g is None:
         return None
@@ -258,7 +291,7 @@ def _rounding_of(text: str, value: Number) -> bool:
 def robust_fast(pred: str, gold: str) -> Verdict | None:
     if pred == gold:
         return Verdict(True, "string match")
-    comma = _decimal_comma(pred, gold)
+    comma = _decimal_comma(pred, gold) or _robust_words(pred, gold)
     if comma is not None:
         return comma
     structures = _robust_structures(pred, gold)
@@ -279,9 +312,11 @@ def robust_fast(pred: str, gold: str) -> Verdict | None:
         candidates.append((p / 100, g) if p_percent else (p, g / 100))
     for a, b in candidates:
         if not clearly_different(a, b, ROBUST_FAST_REL_GAP):
-            if p_unit or g_unit or not (isinstance(a, Fraction) and isinstance(b, Fraction)):
-                return None  # numerically close but not provably equal: let sympy decide
-            return Verdict(True, "exact number match")
+            if not (isinstance(a, Fraction) and isinstance(b, Fraction)) or (p_unit and g_unit):
+                return None  # numerically close but not provably equal (or two units): let sympy decide
+            return Verdict(
+                True, "same number, unit text dropped" if p_unit or g_unit else "exact number match"
+            )
     if not (p_unit or g_unit or p_percent or g_percent) and (_rounding_of(pred, g) or _rounding_of(gold, p)):
         return Verdict(True, "a decimal rounding of the exact value")
     return Verdict(False, "different numbers")
