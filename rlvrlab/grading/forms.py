@@ -22,14 +22,15 @@ or just the answer. Each way of stating an answer is a *form*; `extract_robust` 
    list ("$x=2$ or $x=3$" gives "2, 3"), and an equation whose left side is a name ("$V = 65$",
    "$\\sin T = \\frac{1}{2}$") or a chain ("$a = 2+3 = 5$") gives its last side.
 5. "bare": a short one-line response (`BARE_MAX_CHARS`): its only math environment ("$\\frac{1}{2}$ is
-   the probability."), or all of it when it is no sentence (at most one word of two or more letters
-   outside LaTeX commands, or number words): "x >= 5", "28 percent", "Carla", "½", "twenty-one";
+   the probability."), or all of it when it is no sentence (no word of two or more letters outside
+   LaTeX commands, or one that is the whole answer or follows a number, or number words): "x >= 5",
+   "28 percent", "Carla", "½", "twenty-one";
    "x = 2 or x = -2" is the list "2, -2".
 6. "last_number": the last number of the response (the paper's last resort), thousands
-   separators kept together ("1,000").
+   separators kept together ("1,000"), or the fraction it ends ("is 1/3.", "it's \\frac{1}{2}").
 
-Forms 4-6 read text that no marker vouches for, so they are not tried on a response that ends in a
-repetition loop (its last `LOOP_TAIL_CHARS` characters occur `LOOP_MIN_REPEATS` times or more): a
+Forms 4-5 (and 6's fractions) read text that no marker vouches for, so they are not tried on a
+response that ends in a repetition loop (its last `LOOP_TAIL_CHARS` characters occur `LOOP_MIN_REPEATS` times or more): a
 base model restating the problem until its length limit has given no answer, and the problem's own
 expression (which Math-Verify takes, and which often evaluates to the gold) is not one.
 A caller that trusts only some forms passes them: `extract_robust(text, forms=("answer_tag", "boxed"))`.
@@ -73,12 +74,15 @@ _LAST_IS = re.compile(r"\s(?:is|are|equals|be)\s")
 _LEADING_NUMBER = re.compile(
     r"[-+−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*(?:\\?%|percent(?:age)?|pct)\b|\s*\\?%)?"
 )
+_FRAC_AT_END = re.compile(r"-?\\[dt]?frac\{-?\d+\}\{\d+\}$")
+_SLASH_AT_END = re.compile(r"(?<![\d.])-?\d+\s*/\s*\d+$")
 _NUMBER = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|-?\.\d+")
 _NUMBER_CHARS = frozenset("0123456789.,-")
 _WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}")
 _LIST_JOINER = re.compile(r"\s+(?:or|and)\s+|,\s*(?:or\s+|and\s+)?")
 _NAMED_VALUE = re.compile(r"[A-Za-z]\s*=\s*([^=]+)")
-_COMMAND = re.compile(r"\\[A-Za-z]+(?:\{[A-Za-z ]*\})?")  # "\\text{cm}", "\\begin{pmatrix}": no words
+_PLAIN_NUMBER = re.compile(r"(-?\d+(?:\.\d+)?)")
+_COMMAND = re.compile(r"\\[A-Za-z]+(?:\{[A-Za-z |]*\})*")  # "\\text{cm}", "\\begin{pmatrix}": no words
 _SIMPLE_LEFT_SIDE = re.compile(r"[^+\-*/^=<>,]{1,24}")
 _TOP_LEVEL_EQUALS = re.compile(r"(?<![<>!\\=])=(?!=)")
 _OPEN_TAG, _CLOSE_TAG = "<answer>", "</answer>"
@@ -130,7 +134,10 @@ def _environments(text: str) -> list[tuple[int, int, int, int]]:
 
 
 def _last_side(content: str) -> str:
-    """The answer an equation states: "V = 65" -> "65", "a = 2+3 = 5" -> "5"; else the content."""
+    """The answer an equation states: "V = 65" -> "65", "a = 2+3 = 5" -> "5"; else the content
+    (also a list of equations, "a = 2, b = 3", which the grader reads as a whole)."""
+    if "," in content:
+        return content.strip()
     sides = _TOP_LEVEL_EQUALS.split(content)
     if len(sides) < 2 or not sides[-1].strip():
         return content.strip()
@@ -151,7 +158,7 @@ def _joined_environments(text: str, environments: list[tuple[int, int, int, int]
 
 
 def _final_math(text: str) -> str | None:
-    tail = text.rstrip(_TRAILING_PUNCTUATION)[-_TAIL_CHECK_CHARS:]
+    tail = text.rstrip(" \t\r\n.,;:!?*")[-_TAIL_CHECK_CHARS:]
     if not (tail.endswith(_CLOSERS) or _WORDS_AFTER_CLOSER.search(tail)):
         return None  # nothing closes a math environment at the end: no need to scan the response
     environments = _environments(text)
@@ -233,26 +240,34 @@ def _bare(text: str) -> str | None:
     environments = _environments(stripped)
     if len(environments) == 1 and "\n" not in stripped:  # "$\\frac{1}{2}$ is the probability."
         return _joined_environments(stripped, environments)
-    if len(_WORD.findall(_COMMAND.sub(" ", stripped))) > 1 and words_to_number(stripped) == stripped:
-        return None
-    for opener, closer in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
-        if stripped.startswith(opener) and stripped.endswith(closer) and len(stripped) > 2 * len(opener):
-            return stripped[len(opener) : -len(closer)].strip()
+    if environments:
+        return None  # several math environments in a short text: "math" (or nothing) decides
     parts = _LIST_JOINER.split(stripped)
-    sides = [_NAMED_VALUE.fullmatch(part.strip()) for part in parts]
-    if len(parts) > 1 and all(sides):  # "x = 2 or x = -2" -> "2, -2"
-        return ", ".join(side.group(1).strip() for side in sides if side)
+    values = [_NAMED_VALUE.fullmatch(part.strip()) or _PLAIN_NUMBER.fullmatch(part.strip()) for part in parts]
+    if len(parts) > 1 and all(values):  # "x = 2 or x = -2" -> "2, -2"; "1 and 2" -> "1, 2"
+        return ", ".join(value.group(1).strip() for value in values if value)
+    words = _WORD.findall(_COMMAND.sub(" ", stripped))
+    sentence = len(words) > 1 or (words and words[0] != stripped and not _LEADING_NUMBER.match(stripped))
+    if sentence and words_to_number(stripped) == stripped:
+        return None  # "so 10/2 = 5", "ratio 3/4": words around the answer (a unit after a number is fine)
     return _plain_answer(stripped)
 
 
-def _last_number(text: str) -> str | None:
-    """The last number ("1,000" whole); scans only the run of number characters around the last digit."""
+def _last_number(text: str, fractions: bool = True) -> str | None:
+    """The last number ("1,000" whole), or (`fractions`) the fraction it ends; scans only around the last
+    digit. In a repetition loop only the number: the fraction would be the problem's own."""
     last_digit = max(text.rfind(digit) for digit in "0123456789")
     if last_digit < 0:
         return None
     start = last_digit
     while start > 0 and text[start - 1] in _NUMBER_CHARS:
         start -= 1
+    fraction = fractions and (
+        _FRAC_AT_END.search(text, max(0, last_digit - 80), last_digit + 2)
+        or _SLASH_AT_END.search(text, max(0, last_digit - 80), last_digit + 1)
+    )
+    if fraction:  # "the probability is 1/3.", "it's \\frac{1}{2}": the fraction, not its denominator
+        return fraction.group().strip()
     numbers = _NUMBER.findall(text, start, last_digit + 1)
     return numbers[-1] if numbers else None
 
@@ -284,18 +299,17 @@ def _boxed(text: str) -> str | None:
     return content
 
 
-_READERS = {
-    "boxed": _boxed,
-    "final_answer": _anchored,
-    "math": _final_math,
-    "bare": _bare,
-    "last_number": _last_number,
-}
+_READERS = {"boxed": _boxed, "final_answer": _anchored, "math": _final_math, "bare": _bare}
 
 
-def _first_answer(text: str, forms: tuple[str, ...]) -> str | None:
+def _first_answer(text: str, forms: tuple[str, ...], loop: bool = False) -> str | None:
     for form in forms:
-        answer = _answer_tag(text) if form == "answer_tag" else _READERS[form](text)
+        if form == "answer_tag":
+            answer = _answer_tag(text)
+        elif form == "last_number":
+            answer = _last_number(text, fractions=not loop)
+        else:
+            answer = _READERS[form](text)
         if answer is not None and answer.strip():
             return answer.strip()
     return None
@@ -307,9 +321,10 @@ def extract_robust(text: str, forms: tuple[AnswerForm, ...] = ROBUST_FORMS) -> s
     if unknown:
         raise ValueError(f"unknown answer form(s) {sorted(unknown)}; choose from {ROBUST_FORMS}")
     text = text.replace("\x00", "")
-    if ends_in_loop(text):
+    loop = ends_in_loop(text)
+    if loop:
         forms = tuple(form for form in forms if form not in LOOP_SKIPPED_FORMS)
     try:
-        return _first_answer(text, forms)
+        return _first_answer(text, forms, loop)
     except _Unclosed:
         return None

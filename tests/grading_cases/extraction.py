@@ -161,3 +161,37 @@ CASES += [
     Case("2", "The roots are $1$ and $2$; the larger root is $2$.", True),
     Case("\\frac{7}{2}", "The roots are $\\frac{1}{2}$ and $3$, so their sum is $\\frac{7}{2}$.", True),
 ]
+CASES += [  # found by probing robust mode against Math-Verify on more phrasings
+    Case("1,2", "\\(x = 1\\) and \\(x = 2\\)", True),
+    Case(
+        "1,2",
+        "1 and 2",
+        True,
+        why="robust: numbers joined by 'and' are a list; Math-Verify takes the last number",
+    ),
+    Case("(2,3)", "$a = 2, b = 3$", True),
+    Case("\\frac{1}{2}", "I think it's \\frac{1}{2}", True),
+    Case("\\frac{1}{3}", "the probability is 1/3.", True),
+    Case("-\\frac{1}{3}", "the probability is -1/3.", True),
+    Case("5", "so 10/2 = 5", True),
+    Case(
+        "3",
+        "\\boxed{3.}",
+        True,
+        why="robust: a full stop inside the box is punctuation; Math-Verify's parser fails on '3.'",
+    ),
+    Case(
+        "\\text{(C)}",
+        "\\textbf{(C)} 24",
+        True,
+        robust_miss=("full_text",),
+        why="both wrong: a choice letter followed by its value; the last number (24) is taken",
+    ),
+    Case(
+        "\\frac{\\pi}{3}",
+        "$60^\\circ$",
+        True,
+        robust_miss=("full_text",),
+        why="both wrong: 60 degrees is pi/3 radians, but degrees are read as the number 60",
+    ),
+]
