@@ -7,6 +7,10 @@ full response), and the ratios, two ways:
   its zygote (from /proc/<pid>/stat). The targets ("on ONE core") are judged on this figure.
 Each mode starts with an empty verdict cache; the worker zygote is started (sympy imported) before
 the clock starts. Also checks paper-mode agreement with reference_grades.jsonl (>= 99.5%).
+Then, in the same run, the agreement of robust mode and of Math-Verify (parse + verify, as above) with
+the expected verdicts of the case tables in tests/grading_cases/, per kind and per setting (the
+prediction boxed, or passed as the whole response), and the time to extract answers from adversarial
+100 kB responses (CPU seconds per 100 kB; issue 13's bound is 0.1).
 Run: .venv/bin/python benchmarks/grading.py
 """
 
@@ -14,14 +18,17 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from rlvrlab.grading import DEFAULT_CACHE, grade
+from rlvrlab.grading import DEFAULT_CACHE, extract_answer, grade
 from rlvrlab.grading.worker import default_worker
 
-DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "qwen_math_1p5b"
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data" / "qwen_math_1p5b"
+sys.path.insert(0, str(ROOT))  # the case tables live in tests/grading_cases
 
 
 def load_pairs() -> list[tuple[str, str]]:
@@ -103,5 +110,43 @@ def main() -> None:
         )
 
 
+def case_table_agreement() -> None:
+    """Robust mode and Math-Verify against the case tables' expected verdicts, per kind and setting."""
+    from tests.grading_cases import math_verify_verdict, response, robust_verdict, tables
+
+    totals: dict[str, list[int]] = {}
+    print("\ncase tables (tests/grading_cases): rows agreeing with the expected verdict")
+    print(f"{'kind':13s} {'setting':10s} {'rows':>5s} {'robust':>7s} {'math-verify':>12s}")
+    for table in tables():
+        for setting in table.settings:
+            robust = mv = 0
+            for case in table.cases:
+                text = response(case, setting)
+                robust += robust_verdict(case.gold, text) == case.expected
+                mv += math_verify_verdict(case.gold, text) == case.expected
+            n = len(table.cases)
+            total = totals.setdefault(setting, [0, 0, 0])
+            total[0], total[1], total[2] = total[0] + n, total[1] + robust, total[2] + mv
+            print(f"{table.kind:13s} {setting:10s} {n:5d} {robust:7d} {mv:12d}")
+    for setting, (n, robust, mv) in totals.items():
+        print(f"{'all':13s} {setting:10s} {n:5d} {robust:7d} {mv:12d}   ({robust / n:.3f} vs {mv / n:.3f})")
+
+
+def extraction_bound() -> None:
+    """Worst CPU time per 100 kB of extracting an answer from adversarial responses (all three modes)."""
+    from tests.test_fuzz_grading import _big_responses
+
+    worst = (0.0, "")
+    for mode in ("paper", "r1", "robust"):
+        for text in _big_responses():
+            started = time.process_time()
+            extract_answer(text, mode)  # type: ignore[arg-type]
+            per_100kb = (time.process_time() - started) * 100_000 / len(text)
+            worst = max(worst, (per_100kb, f"{mode}, {text[:12]!r} x {len(text):,} chars"))
+    print(f"\nextraction of adversarial responses: worst {worst[0]:.4f} CPU-s per 100 kB ({worst[1]})")
+
+
 if __name__ == "__main__":
     main()
+    case_table_agreement()
+    extraction_bound()

@@ -172,18 +172,22 @@ def grade_command(
     input_path: Annotated[Path, typer.Argument(help="JSONL with `response` and `answer` per row.")],
     out: Annotated[Path, typer.Option("--out", help="Output JSONL (adds extracted, correct, reason).")],
     mode: Annotated[str, typer.Option("--mode", help="paper | robust")] = "paper",
-    extract_mode: Annotated[str, typer.Option("--extract", help="paper | r1")] = "paper",
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds per comparison.")] = 5.0,
+    extract_mode: Annotated[
+        str | None, typer.Option("--extract", help="paper | r1 | robust (default: the mode's own).")
+    ] = None,
+    forms: Annotated[
+        str | None,
+        typer.Option(
+            "--forms", help="Robust extraction: answer forms to trust, in order (e.g. boxed,answer_tag)."
+        ),
+    ] = None,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds per comparison (> 0).")] = 5.0,
 ) -> None:
     """Grade model responses against gold answers."""
-    from rlvrlab.grading.files import grade_jsonl
+    from rlvrlab.grading.command import run_grade
 
-    if mode not in ("paper", "robust") or extract_mode not in ("paper", "r1"):
-        fail(f"--mode must be paper|robust and --extract paper|r1, got {mode!r}, {extract_mode!r}")
-    if not input_path.is_file():
-        fail(f"input file not found: {input_path}")
     try:
-        summary = grade_jsonl(input_path, out, mode, extract_mode, timeout)  # type: ignore[arg-type]
+        summary = run_grade(input_path, out, mode, extract_mode, forms, timeout)
     except ValueError as error:
         fail(str(error))
     console.print(

@@ -126,8 +126,8 @@ IN_PROCESS_PAIRS = [
 
 @pytest.mark.parametrize(("pred", "gold"), IN_PROCESS_PAIRS)
 def test_robust_in_process_verdicts_match_sympy(pred: str, gold: str) -> None:
+    from rlvrlab.grading.robust import robust_fast as _robust_fast
     from rlvrlab.grading.symbolic import robust_equal
-    from rlvrlab.grading.verify import _robust_fast
 
     robust_fast = _robust_fast(pred, gold)
     if robust_fast is not None:
@@ -365,3 +365,42 @@ def test_paper_mode_agrees_with_reference_grades() -> None:
     assert disagreements == []
     assert accuracy["base_MATH-500.json"] == 0.36
     assert accuracy["step50_MATH-500.json"] == 0.672
+
+
+ROBUST_EXTRACTION_CASES = [
+    ("so \\boxed{5} and then \\boxed{6}", "6"),
+    ("we get \\boxed{12", None),  # cut off inside the box: no answer (forms.py documents the decision)
+    ("\\boxed{12} and later \\boxed{13", None),
+    ("Final Answer: The largest $n$ is 34.", "34"),
+    ("The final answer is $\\frac{3}{4}$. I hope it is correct.", "\\frac{3}{4}"),
+    ("<think>5?</think><answer>6</answer>", "6"),
+    ("<think>5?</think><answer> 6", "6"),
+    ("Thus $V = \\frac{1}{3} \\cdot 30 = 10$.", "10"),
+    ("The solutions are $x = 2$ and $x = 3$.", "2, 3"),
+    ("x >= 5", "x >= 5"),
+    ("Therefore, the number is 2.", "2"),
+    ("Evaluate $(1+2i)6-3i$.\n" * 20, "-3"),  # a loop: no final-math reading, the plain last number
+    ("Write $\\frac{3}{20}$ as a decimal.\n" * 20, "20"),
+    ("I don't know.", None),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), ROBUST_EXTRACTION_CASES)
+def test_extract_robust(text: str, expected: str | None) -> None:
+    assert extract_answer(text, mode="robust") == expected
+
+
+def test_robust_forms_say_which_form_to_trust() -> None:
+    text = "<answer>7</answer> but the answer is 8, so \\boxed{9}"
+    assert extract_answer(text, mode="robust") == "7"
+    assert extract_answer(text, mode="robust", forms=("boxed", "final_answer")) == "9"
+    assert extract_answer(text, mode="robust", forms=("final_answer",)) == "8"
+    assert extract_answer("The answer is 8.", mode="robust", forms=("boxed",)) is None
+    with pytest.raises(ValueError, match="unknown answer form"):
+        extract_answer(text, mode="robust", forms=("vibes",))  # type: ignore[arg-type]
+
+
+def test_robust_grade_uses_robust_extraction_by_default() -> None:
+    response = "The answer is \\(\\frac{1}{4}\\), since each of the 4 parts is equal."
+    assert grade(response, "\\frac{1}{4}", mode="robust").extracted == "\\frac{1}{4}"
+    assert grade(response, "\\frac{1}{4}", mode="robust", extract_mode="paper").extracted != "\\frac{1}{4}"

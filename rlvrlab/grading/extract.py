@@ -9,6 +9,8 @@
 `r1` mode reads the last `<answer>...</answer>` block (and the last box inside it, if any).
 Returned strings are raw spans with newlines and a trailing "." or "/" removed; normalisation is
 `normalize_answer`'s job.
+`robust` mode reads responses that need not use a box: answer tags, boxes, "answer" anchors, a
+final math environment, a bare answer, the last number, in a documented order (forms.py).
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-ExtractMode = Literal["paper", "r1"]
+from rlvrlab.grading.forms import ROBUST_FORMS, AnswerForm, extract_robust, last_answer_block
+
+ExtractMode = Literal["paper", "r1", "robust"]
+EXTRACT_MODES: tuple[str, ...] = ("paper", "r1", "robust")
 
 _LAST_NUMBER = re.compile(r"-?\d*\.?\d+")
 _NEWLINE_RUN = re.compile(r"\n\s*")
-_ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.DOTALL)
 _BOX_MARKERS = ("boxed", "\\fbox")
 
 
@@ -97,11 +101,11 @@ def last_number(text: str) -> str:
 
 
 def _r1_raw_answer(text: str) -> str:
-    blocks = _ANSWER_TAG.findall(text)
-    if not blocks:
+    block = last_answer_block(text, unclosed=False)
+    if block is None:
         return ""
-    boxed = last_boxed_content(blocks[-1])
-    return boxed if boxed is not None else blocks[-1].strip()
+    boxed = last_boxed_content(block)
+    return boxed if boxed is not None else block.strip()
 
 
 def clean_span(answer: str) -> str:
@@ -116,13 +120,20 @@ def clean_span(answer: str) -> str:
     return answer
 
 
-def extract_answer(text: str, mode: ExtractMode = "paper") -> str | None:
-    """The final answer span of `text`, or None when the extractor finds nothing."""
+def extract_answer(
+    text: str, mode: ExtractMode = "paper", forms: tuple[AnswerForm, ...] = ROBUST_FORMS
+) -> str | None:
+    """The final answer span of `text`, or None when the extractor finds nothing.
+
+    `forms` (robust mode only) are the answer forms to trust, in priority order (forms.py).
+    """
+    if mode == "robust":
+        return extract_robust(text, forms)
     if mode == "paper":
         raw = _paper_raw_answer(text)
     elif mode == "r1":
         raw = _r1_raw_answer(text)
     else:
-        raise ValueError(f"unknown extraction mode {mode!r}; use 'paper' or 'r1'")
+        raise ValueError(f"unknown extraction mode {mode!r}; use one of {EXTRACT_MODES}")
     answer = clean_span(raw)
     return answer if answer.strip() else None

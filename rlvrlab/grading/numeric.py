@@ -280,6 +280,39 @@ def probe(text: str, shorthand: bool = False) -> Probe | None:
     return Probe(tuple(values), has_letters, exact, used_shorthand)
 
 
+ROUNDED_MIN_SIGNIFICANT_DIGITS = 5
+_DECIMAL_LITERAL = re.compile(r"[-+]?(\d*)\.(\d+)(?:\\(?:times|cdot)10\^\{?([-+]?\d{1,4})\}?)?")
+
+
+def may_be_rounded(text: str) -> bool:
+    """A decimal with enough significant digits that `decimal_rounds` may equate it to another number."""
+    match = _DECIMAL_LITERAL.fullmatch(text)
+    return (
+        match is not None
+        and len((match.group(1) + match.group(2)).lstrip("0")) >= ROUNDED_MIN_SIGNIFICANT_DIGITS
+    )
+
+
+def decimal_rounds(text: str, value: Fraction) -> bool:
+    """Is the decimal literal `text` the exact `value` rounded to nearest or truncated at its last digit,
+    with at least `ROUNDED_MIN_SIGNIFICANT_DIGITS` significant digits?
+
+    "0.0833333333333333" and "0.08333" are 1/12; "1.41421356" is sqrt(2); "1.57772181\\times10^{-30}" is
+    2^-99 (but not 2^-98); "0.33" (two digits) is not 1/3, and "0.08334" (not a rounding) is not 1/12.
+    Why: a model (or a gold file) that writes a fraction as the float its code printed gives the right
+    answer, while a few digits can match a wrong one.
+    """
+    match = _DECIMAL_LITERAL.fullmatch(text)
+    if match is None or not may_be_rounded(text):
+        return False
+    scale = Fraction(10) ** int(match.group(3) or 0)
+    decimal = Fraction(text[: match.end(2)]) * scale
+    unit = scale / 10 ** len(match.group(2))
+    if 2 * abs(decimal - value) <= unit:
+        return True
+    return (decimal >= 0) == (value >= 0) and abs(decimal) <= abs(value) < abs(decimal) + unit
+
+
 def clearly_different(a: Number, b: Number, rel_gap: float = 1e-6) -> bool:
     """True when a != b beyond float noise (exact comparison when both are Fractions)."""
     if isinstance(a, Fraction) and isinstance(b, Fraction):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from fractions import Fraction
 from typing import Any
 
 import sympy
@@ -17,6 +18,8 @@ from sympy.parsing.sympy_parser import (
     parse_expr,
     standard_transformations,
 )
+
+from rlvrlab.grading.numeric import decimal_rounds
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +32,8 @@ _PAPER_TRANSFORMATIONS = (*standard_transformations, implicit_multiplication_app
 def _try(check: Callable[[], Any]) -> bool:
     try:
         return bool(check())
+    except MemoryError:
+        raise  # the worker reports it: a "memory limit" verdict and a fresh worker
     except Exception:
         return False
 
@@ -53,14 +58,18 @@ def _is_plain_number(value: Any) -> bool:
     return isinstance(value, sympy.Expr) and not value.free_symbols and value.is_number
 
 
-def _numbers_really_equal(gold: sympy.Expr, pred: sympy.Expr) -> bool:
-    """Exact check of two closed-form numbers at 60 digits (Math-Verify rounds to 6 decimals)."""
+def _numbers_really_equal(gold: sympy.Expr, pred: sympy.Expr, gold_text: str, pred_text: str) -> bool:
+    """Exact check of two closed-form numbers at 60 digits (Math-Verify rounds to 6 decimals), or one
+    written as a decimal that rounds the other (`numeric.decimal_rounds`: "1.41421356" is sqrt(2))."""
     g = sympy.N(gold, _HIGH_PRECISION_DIGITS)
     p = sympy.N(pred, _HIGH_PRECISION_DIGITS)
     scale = max(abs(g), abs(p))
-    if scale == 0:
+    if scale == 0 or abs(g - p) <= NUMERIC_REL_TOL_ROBUST * scale:
         return True
-    return bool(abs(g - p) <= NUMERIC_REL_TOL_ROBUST * scale)
+    if not (g.is_real and p.is_real):
+        return False
+    g_value, p_value = Fraction(str(g)), Fraction(str(p))
+    return decimal_rounds(pred_text, g_value) or decimal_rounds(gold_text, p_value)
 
 
 def _equal_for_positive_symbols(gold: Any, pred: Any) -> bool:
@@ -85,7 +94,7 @@ def robust_equal(gold: str, pred: str) -> tuple[bool, str]:
         return False, "pred not parseable"
     g, p = gold_parsed[0], pred_parsed[0]
     if verify(gold_parsed, pred_parsed, timeout_seconds=None):
-        if _is_plain_number(g) and _is_plain_number(p) and not _numbers_really_equal(g, p):
+        if _is_plain_number(g) and _is_plain_number(p) and not _numbers_really_equal(g, p, gold, pred):
             return False, "numerically different at 60 digits (math-verify rounding)"
         return True, "math-verify equivalent"
     if _try(lambda: _equal_for_positive_symbols(g, p)):

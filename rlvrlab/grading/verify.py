@@ -3,53 +3,39 @@
 Fast paths run in-process (normalised string equality, plain numbers, simple closed forms); only
 what is left goes to sympy in the killable worker, under one wall-clock budget per comparison.
 A timeout is a False verdict with reason "timeout: ..." and `timed_out=True`; nothing raises.
+
+All work is bounded. Extraction is linear in the response. An answer or gold longer than
+`MAX_ANSWER_CHARS` is not normalised or parsed at all: the verdict is True only for identical
+strings, else False with reason "too long: ..." (no real answer comes near: the longest of the
+1,000 shared real responses' extracted answers has 672 characters). The worker runs under a time
+limit per comparison and an address-space limit (worker.py); running out of memory is a False
+verdict with reason "memory limit: ...". What this changes in paper mode (the grader the paper ran
+has no such limits): answers over the length cap, and comparisons that would need more memory than
+the worker's limit, are graded False instead of being normalised/simplified without bound.
 """
 
 from __future__ import annotations
 
 import logging
-import math
-import re
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
-from fractions import Fraction
 from typing import Literal
 
 from rlvrlab.grading.extract import ExtractMode, extract_answer
+from rlvrlab.grading.forms import ROBUST_FORMS, AnswerForm
 from rlvrlab.grading.normalize import strip_string
-from rlvrlab.grading.numeric import Number, clearly_different, evaluate_number, probe
 from rlvrlab.grading.paper import paper_equal
+from rlvrlab.grading.robust import light_normalize, robust_fast
+from rlvrlab.grading.verdict import Grade, Verdict
 from rlvrlab.grading.worker import default_worker
 
 logger = logging.getLogger(__name__)
 
 GradingMode = Literal["paper", "robust"]
 GRADING_MODES: tuple[str, ...] = ("paper", "robust")
-ROBUST_FAST_REL_GAP = 1e-6  # robust fast path says "different" only beyond this relative gap
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """Whether `pred` is equivalent to `gold`, and why (e.g. "string match", "timeout: ...")."""
-
-    correct: bool
-    reason: str
-
-    @property
-    def timed_out(self) -> bool:
-        return self.reason.startswith("timeout")
-
-
-@dataclass(frozen=True)
-class Grade:
-    """A graded response: the extracted answer (None if none), the verdict and whether it timed out."""
-
-    extracted: str | None
-    correct: bool
-    reason: str
-    timed_out: bool
+MAX_ANSWER_CHARS = 1000  # longer answers (or golds) are not normalised: see the module docstring
+__all__ = ["Grade", "Verdict", "light_normalize"]  # re-exported: callers import them from here
 
 
 class VerdictCache:
@@ -95,240 +81,34 @@ class VerdictCache:
 DEFAULT_CACHE = VerdictCache()
 
 
-class _Timeout(Exception):
-    """Raised inside one comparison when its wall-clock budget is spent."""
+class _Abandoned(Exception):
+    """Raised inside one comparison when the worker hit a limit; `reason` starts the verdict's reason."""
+
+    reason = "abandoned"
+
+
+class _Timeout(_Abandoned):
+    reason = "timeout"
+
+
+class _OverMemory(_Abandoned):
+    reason = "memory limit"
 
 
 def _worker_check(name: str, deadline: float, *args: str) -> object:
     reply = default_worker().call(name, args, timeout=deadline - time.monotonic())
     if reply.status == "timeout":
         raise _Timeout(reply.detail)
+    if reply.status == "memory":
+        raise _OverMemory(reply.detail)
     if reply.status == "error":
         logger.debug("worker error in %s%r: %s", name, args, reply.detail)
         return None
     return reply.value
 
 
-_LIGHT_REPLACEMENTS = (
-    ("\\left", ""), ("\\right", ""), ("\\dfrac", "\\frac"), ("\\tfrac", "\\frac"), ("\\!", ""),
-    ("\\,", ""), ("\\;", ""), ("\\displaystyle", ""), ("\\$", ""), ("$", ""),
-)  # fmt: skip
-_WHITESPACE = re.compile(r"\s+")
-
-
-_BRACE_SHORTHAND = (
-    (re.compile(r"\\frac(\d)(\d)(?!\d)"), r"\\frac{\1}{\2}"),
-    (re.compile(r"\\frac\{([^{}]*)\}(\d)(?!\d)"), r"\\frac{\1}{\2}"),
-    (re.compile(r"\\frac(\d)\{"), r"\\frac{\1}{"),
-    (re.compile(r"\\sqrt(\d)"), r"\\sqrt{\1}"),
-    (re.compile(r"(?<=\d)_(\d)"), r"_{\1}"),
-)  # Math-Verify reads "\\frac43", "\\sqrt2", "2516_8" exactly as their braced forms
-
-
-def light_normalize(text: str) -> str:
-    """Robust mode's lossless clean-up (the paper's unit-word stripping would turn 'c+b' into '+b')."""
-    for old, new in _LIGHT_REPLACEMENTS:
-        text = text.replace(old, new)
-    text = _WHITESPACE.sub("", text).rstrip(".")
-    if "\\" in text or "_" in text:
-        for pattern, replacement in _BRACE_SHORTHAND:
-            text = pattern.sub(replacement, text)
-    return text
-
-
-def _leading_assignment_removed(text: str) -> str:
-    """'x=5' -> '5' for a single short left-hand side (used only for the in-process numeric check)."""
-    halves = text.split("=")
-    return halves[1] if len(halves) == 2 and 0 < len(halves[0]) <= 2 else text
-
-
-_DEGREES = re.compile(r"\^\{?\\circ\}?$")
-_TRAILING_UNIT = re.compile(r"\\(?:text|mbox)\{[A-Za-z ]+\}(?:\^\{?[23]\}?)?$")
-_THOUSANDS = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
-ROBUST_PROBE_GAP = 1e-4  # letters: reject only beyond Math-Verify's 6-decimal rounding of constants
-
-
-def _robust_number(text: str) -> tuple[Number | None, bool, bool]:
-    """(value, unit word dropped, percent) for what Math-Verify reads as a number.
-
-    Math-Verify reads "30^\\circ" as 30, "10,080" as 10080 and "\\frac43" as 4/3, and drops
-    known unit words ("5.4\\text{cents}" is 5.4); a unit it does not know stays as symbols, so a
-    dropped unit is only ever used to reject. A trailing "\\%" is removed and flagged (its
-    sympy comparison raised TypeError in the worker, so "10\\%" vs "10" used to be False).
-    """
-    text = _DEGREES.sub("", _leading_assignment_removed(text))
-    unit_dropped = percent = False
-    if _TRAILING_UNIT.search(text):
-        text, unit_dropped = _TRAILING_UNIT.sub("", text), True
-    if text.endswith("%"):
-        text, percent = text[:-1].removesuffix("\\"), True
-    if _THOUSANDS.fullmatch(text):
-        text = text.replace(",", "")
-    return evaluate_number(text, shorthand=True), unit_dropped, percent
-
-
-def _robust_by_probes(pred: str, gold: str) -> Verdict | None:
-    """Expressions in letters: clearly different values at a probe point mean "not equivalent"."""
-    if "," in pred or "," in gold:
-        return None  # lists are sets/tuples/intervals to Math-Verify
-    p, g = probe(pred, shorthand=True), probe(gold, shorthand=True)
-    if p is None or g is None or not (p.has_letters or g.has_letters):
-        return None
-    for a, b in zip(p.values, g.values, strict=True):
-        if abs(float(a) - float(b)) > ROBUST_PROBE_GAP * max(1.0, abs(float(a)), abs(float(b))):
-            return Verdict(False, "different values at a probe point")
-    if p.exact and g.exact and p.values == g.values:
-        return Verdict(True, "equal rational expressions")
-    return None
-
-
-_NUMBER_SUBSCRIPT = re.compile(r"(?<=\d)_(\d|\{\d+\})")
-_MATRIX = re.compile(r"\\begin\{[pb]matrix\}(.*)\\end\{[pb]matrix\}")
-_THREE_DIGITS = re.compile(r"\d{3}")
-
-
-def _split_top_level(text: str, separator: str = ",") -> list[str]:
-    parts, depth, start = [], 0, 0
-    for position, char in enumerate(text):
-        depth += char in "([{"
-        depth -= char in ")]}"
-        if char == separator and depth == 0:
-            parts.append(text[start:position])
-            start = position + 1
-    return [*parts, text[start:]]
-
-
-def _exact_numbers(parts: list[str]) -> list[Fraction] | None:
-    values = [_robust_number(part) for part in parts]
-    if any(not isinstance(v, Fraction) or unit or pct for v, unit, pct in values):
-        return None
-    return [v for v, _, _ in values]  # type: ignore[misc]
-
-
-def _structure(text: str) -> tuple[str, list[Fraction], int] | None:
-    """("matrix"|"bare"|"paren", exact entries, columns) for a list or matrix of plain numbers.
-
-    Math-Verify reads "1,-2" as the set {1, -2}, "(a,b,c)" as an ordered tuple, "(a,b)" as an
-    open interval (compared end-point by end-point, like a tuple) and a pmatrix entry by entry.
-    A bare list with a 3-digit element ("1,234") could be a thousands separator: not decided here.
-    """
-    matrix = _MATRIX.fullmatch(text)
-    if matrix:
-        rows = [row.split("&") for row in matrix.group(1).split("\\\\")]
-        entries = _exact_numbers([cell for row in rows for cell in row])
-        if entries is None or len(entries) < 2 or len({len(row) for row in rows}) != 1:
-            return None
-        return "matrix", entries, len(rows[0])
-    if text.startswith("(") and text.endswith(")") and "," in text:
-        parts = _split_top_level(text[1:-1])
-        entries = _exact_numbers(parts) if len(parts) >= 2 else None
-        return None if entries is None else ("paren", entries, len(entries))
-    if "," in text and not _THOUSANDS.fullmatch(text):
-        parts = _split_top_level(text)
-        if any(_THREE_DIGITS.fullmatch(part.strip().lstrip("+-")) for part in parts[1:]):
-            return None
-        entries = _exact_numbers(parts) if len(parts) >= 2 else None
-        return None if entries is None else ("bare", entries, len(entries))
-    return None
-
-
-_INFINITY = {"\\infty": math.inf, "+\\infty": math.inf, "-\\infty": -math.inf, "\\infty)": math.inf}
-_BRACKETED = re.compile(r"[(\[].*,.*[)\]]")
-ROBUST_ENDPOINT_GAP = 1e-4  # beyond Math-Verify's 6-decimal rounding of floats
-
-
-def _endpoints(text: str) -> list[Number] | None:
-    """Entries of a bracketed comma list ("(2,\\infty)", "[\\frac{\\pi^2}{8},1]"), floats allowed."""
-    if not _BRACKETED.fullmatch(text):
-        return None
-    values: list[Number] = []
-    for part in _split_top_level(text[1:-1]):
-        if part in _INFINITY:
-            values.append(_INFINITY[part])
-            continue
-        value, unit, percent = _robust_number(part)
-        if value is None or unit or percent:
-            return None
-        values.append(value)
-    return values if len(values) >= 2 else None
-
-
-def _endpoints_differ(pred: str, gold: str) -> bool:
-    """Two bracketed lists (tuples or intervals, any brackets) with some entry clearly different.
-
-    Math-Verify compares tuples entry by entry and intervals end-point by end-point (both after
-    rounding floats to 6 decimals), so such a pair is never equivalent; equal entries are left to
-    it (the brackets then decide).
-    """
-    p, g = _endpoints(pred), _endpoints(gold)
-    if p is None or g is None:
-        return False
-    if len(p) != len(g):
-        return True
-    for a, b in zip(p, g, strict=True):
-        if math.isinf(float(a)) or math.isinf(float(b)):
-            if float(a) != float(b):
-                return True
-        elif abs(float(a) - float(b)) > ROBUST_ENDPOINT_GAP * max(1.0, abs(float(a)), abs(float(b))):
-            return True
-    return False
-
-
-def _robust_structures(pred: str, gold: str) -> Verdict | None:
-    """Lists, tuples, intervals and matrices of plain numbers, compared as Math-Verify does."""
-    if _endpoints_differ(pred, gold):
-        return Verdict(False, "tuples/intervals with different entries")
-    p, g = _structure(pred), _structure(gold)
-    if p is None and g is None:
-        return None
-    if p is None or g is None:
-        single = _robust_number(gold if p is not None else pred)[0]
-        if single is None:
-            return None
-        structure = p if p is not None else g
-        assert structure is not None
-        if len(set(structure[1])) >= 2:
-            return Verdict(False, "a number against a list or matrix")
-        return None
-    (p_kind, p_entries, p_columns), (g_kind, g_entries, g_columns) = p, g
-    if p_kind != g_kind:
-        return None
-    if p_kind == "bare":
-        return Verdict(set(p_entries) == set(g_entries), "compared as sets of numbers")
-    if len(p_entries) != len(g_entries) or p_columns != g_columns:
-        return Verdict(False, f"{p_kind}: different shapes")
-    return Verdict(p_entries == g_entries, f"{p_kind}: compared entry by entry")
-
-
-def _robust_fast(pred: str, gold: str) -> Verdict | None:
-    if pred == gold:
-        return Verdict(True, "string match")
-    structures = _robust_structures(pred, gold)
-    if structures is not None:
-        return structures
-    p_sub, g_sub = _NUMBER_SUBSCRIPT.search(pred), _NUMBER_SUBSCRIPT.search(gold)
-    if p_sub or g_sub:  # Math-Verify drops a base subscript ("2516_8" is 2516): only reject here
-        stripped = _robust_fast(_NUMBER_SUBSCRIPT.sub("", pred), _NUMBER_SUBSCRIPT.sub("", gold))
-        return stripped if stripped is not None and not stripped.correct else None
-    (p, p_unit, p_percent), (g, g_unit, g_percent) = _robust_number(pred), _robust_number(gold)
-    if p is None or g is None:
-        if p_percent or g_percent:
-            return Verdict(False, "percentage of a non-number")
-        return _robust_by_probes(pred, gold)
-    # "10\\%" matches 10 and 0.1 (and "10\\%"); never 1000 or 0.001 (no paper-style x100 leniency).
-    candidates = [(p, g)]
-    if p_percent != g_percent:
-        candidates.append((p / 100, g) if p_percent else (p, g / 100))
-    for a, b in candidates:
-        if not clearly_different(a, b, ROBUST_FAST_REL_GAP):
-            if p_unit or g_unit or not (isinstance(a, Fraction) and isinstance(b, Fraction)):
-                return None  # numerically close but not provably equal: let sympy decide
-            return Verdict(True, "exact number match")
-    return Verdict(False, "different numbers")
-
-
 def _robust_verdict(pred: str, gold: str, deadline: float) -> Verdict:
-    fast = _robust_fast(pred, gold)
+    fast = robust_fast(pred, gold)
     if fast is not None:
         return fast
     result = _worker_check("robust_equal", deadline, gold, pred)
@@ -354,6 +134,16 @@ def _normalized_pair(gold: str, pred: str, mode: str) -> tuple[str, str]:
     return light_normalize(pred), light_normalize(gold)
 
 
+def oversize_verdict(gold: str, pred: str) -> Verdict | None:
+    """The verdict for an answer or gold over `MAX_ANSWER_CHARS` (None when both are within it)."""
+    if len(gold) <= MAX_ANSWER_CHARS and len(pred) <= MAX_ANSWER_CHARS:
+        return None
+    if gold.strip() == pred.strip():
+        return Verdict(True, "identical strings (over the length limit)")
+    which, size = ("answer", len(pred)) if len(pred) > MAX_ANSWER_CHARS else ("gold", len(gold))
+    return Verdict(False, f"too long: {which} has {size} characters (MAX_ANSWER_CHARS={MAX_ANSWER_CHARS})")
+
+
 def verify(
     gold: str,
     pred: str | None,
@@ -366,6 +156,9 @@ def verify(
         raise ValueError(f"unknown grading mode {mode!r}; use one of {GRADING_MODES}")
     if pred is None or not str(pred).strip():
         return Verdict(False, "no answer extracted")
+    oversize = oversize_verdict(str(gold), str(pred))
+    if oversize is not None:
+        return oversize
     norm_pred, norm_gold = _normalized_pair(str(gold), str(pred), mode)
     key = (norm_pred, norm_gold, mode)
     cached = cache.get(key) if cache is not None else None
@@ -377,8 +170,8 @@ def verify(
             verdict = _paper_verdict(norm_pred, norm_gold, deadline)
         else:
             verdict = _robust_verdict(norm_pred, norm_gold, deadline)
-    except _Timeout as error:
-        verdict = Verdict(False, f"timeout: {error}")
+    except _Abandoned as error:
+        verdict = Verdict(False, f"{error.reason}: {error}")
     except Exception as error:  # grading never raises into training
         logger.warning("grading error on gold=%r pred=%r: %r", gold, pred, error)
         verdict = Verdict(False, f"error: {type(error).__name__}")
@@ -391,10 +184,15 @@ def grade(
     response: str,
     gold: str,
     mode: GradingMode = "paper",
-    extract_mode: ExtractMode = "paper",
+    extract_mode: ExtractMode | None = None,
     timeout: float = 5.0,
+    forms: tuple[AnswerForm, ...] = ROBUST_FORMS,
 ) -> Grade:
-    """Extract the final answer from `response` and verify it against `gold`."""
-    extracted = extract_answer(response, extract_mode)
+    """Extract the final answer from `response` and verify it against `gold`.
+
+    `extract_mode` None means the grading mode's own extractor: the paper's for paper mode, the
+    robust one (answer tags, boxes, anchors, final math, bare answers; `forms` to trust) for robust.
+    """
+    extracted = extract_answer(response, extract_mode or mode, forms)
     verdict = verify(gold, extracted, mode=mode, timeout=timeout)
     return Grade(extracted, verdict.correct, verdict.reason, verdict.timed_out)

@@ -85,13 +85,14 @@ class Grader:
 def canonical_key(answer: str, mode: str = "robust") -> CanonicalKey:
     """See `Grader.key`; memoised because a problem's 64 answers repeat a few strings."""
     from rlvrlab.grading import normalize_answer
+    from rlvrlab.grading.numeric import may_be_rounded
     from rlvrlab.grading.verify import light_normalize
 
     if mode != "robust":
         return ("str", normalize_answer(answer))
     normalized = light_normalize(answer)
     value = exact_number(normalized)
-    if value is not None:
+    if value is not None and not may_be_rounded(normalized):  # "0.083333" equals 1/12 to the grader
         return ("num", f"{value.numerator}/{value.denominator}")
     return ("str", normalized)
 
