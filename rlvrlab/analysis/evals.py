@@ -14,8 +14,9 @@ Choices, stated once:
 - Transitions: a problem's mode in an eval is Code when a strict majority of its samples use code
   (ties count as Lang; with one sample this is that sample's mode). Correct counts inside a subset are
   sums of per-problem accuracies (whole numbers with one sample per problem).
-- Partial contribution of subset d = (correct_after_d - correct_before_d) / (overall change); when the
-  overall change is zero it is None and the result carries a note instead of dividing by zero.
+- Partial contribution of subset d = (correct_after_d - correct_before_d) / (overall change), given only
+  when the overall change is significant (its paired 95% interval excludes zero). Otherwise it is None and
+  the result carries a note: dividing by a change that may be zero gives numbers like 600% and -500%.
 """
 
 from __future__ import annotations
@@ -231,6 +232,8 @@ def transitions(
     acc_b = np.array([table_b[p][0] for p in common])
     label = np.array([_mode(table_a[p][1]) + "->" + _mode(table_b[p][1]) for p in common])
     change = float(acc_b.sum() - acc_a.sum())
+    mean_change, low, high = paired_bootstrap_ci(acc_a, acc_b, n_boot=n_boot)
+    significant = bool(change) and (low > 0 or high < 0)
     rows = []
     for subset in TRANSITIONS:
         inside = label == subset
@@ -244,10 +247,9 @@ def transitions(
                 "correct_before": float(acc_a[inside].sum()),
                 "correct_after": float(acc_b[inside].sum()),
                 "delta_correct": delta,
-                "partial_contribution": delta / change if change else None,
+                "partial_contribution": delta / change if significant else None,
             }
         )
-    mean_change, low, high = paired_bootstrap_ci(acc_a, acc_b, n_boot=n_boot)
     return {
         "benchmark": before.benchmark,
         "before": before.name,
@@ -259,8 +261,15 @@ def transitions(
         "delta_correct": change,
         "accuracy_change_ci95": [mean_change, low, high],
         "subsets": rows,
-        "note": None if change else "overall change is zero: partial contributions are undefined (None)",
+        "significant": significant,
+        "note": None if significant else _not_significant(change),
     }
+
+
+def _not_significant(change: float) -> str:
+    if not change:
+        return "overall change is zero: partial contributions are undefined (n/a)"
+    return "overall change not significant (95% interval includes zero): partial contributions n/a"
 
 
 def _mode(code: bool) -> str:
