@@ -75,7 +75,12 @@ def layout_problems(fig: Any) -> list[str]:
         if not _inside(box, page):
             problems.append("legend outside the figure")
     for ax in axes:
-        labels = [t for t in ax.get_xticklabels() if t.get_visible() and t.get_text()]
+        low, high = sorted(ax.get_xlim())
+        labels = [  # ticks past the axis limits are not drawn
+            tick.label1
+            for tick in ax.xaxis.get_major_ticks()
+            if low <= tick.get_loc() <= high and tick.label1.get_visible() and tick.label1.get_text()
+        ]
         boxes = [t.get_window_extent(renderer) for t in labels]
         for t, box in zip(labels, boxes, strict=True):
             if not _inside(box, page):

@@ -16,8 +16,8 @@ from typing import Any
 
 from rlvrlab.analysis.evals import TRANSITIONS
 
-# characters that would turn text into markdown formatting, links or table cells
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
+# characters that would turn text into markdown formatting or table cells ("](" would make a link)
+_MD_SPECIAL = re.compile(r"([\\`*_|#~]|(?<=\])\()")
 
 
 @dataclass
@@ -212,9 +212,10 @@ def _metric_order(metric: str) -> tuple[int, str]:
 
 
 def md_text(text: str) -> str:
-    """Text as a markdown table cell or paragraph: HTML-escaped, markdown specials backslash-escaped,
-    one line. A model or folder name can then never become markup, a link or a new cell."""
-    escaped = html.escape(" ".join(str(text).split()), quote=False)
+    """Text as a markdown table cell or paragraph: `&` and `<` as entities (no HTML tag can open),
+    markdown specials backslash-escaped, one line. A model or folder name can then never become markup,
+    a link or a new cell."""
+    escaped = " ".join(str(text).split()).replace("&", "&amp;").replace("<", "&lt;")  # no tag can open
     return _MD_SPECIAL.sub(r"\\\1", escaped)
 
 
