@@ -127,7 +127,9 @@ def page_load(out: Path) -> tuple[float, float, str]:
                  "--disable-background-networking", "--disable-component-update", f"--user-data-dir={profile}",
                  "--window-size=1400,1000", "--dump-dom"]  # fmt: skip
         start = time.perf_counter()
-        dom = subprocess.run([CHROMIUM, *flags, probe.as_uri()], capture_output=True, text=True, timeout=120).stdout
+        dom = subprocess.run(
+            [CHROMIUM, *flags, probe.as_uri()], capture_output=True, text=True, timeout=120
+        ).stdout
         wall = time.perf_counter() - start
     probe.unlink()
     load = re.search(r'data-load-ms="(\d+)"', dom)
@@ -136,7 +138,9 @@ def page_load(out: Path) -> tuple[float, float, str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs-per-cell", type=int, default=3, help="seeds per (family, reward) cell")
     parser.add_argument("--problems", type=int, default=463, help="problems per eval")
     parser.add_argument("--samples", type=int, default=4, help="samples per problem")
@@ -159,7 +163,9 @@ def main() -> None:
                   f"page load {load_ms / 1000:.2f} s (target <= 5 s), images loaded {images}, "
                   f"headless Chromium wall {wall:.1f} s")  # fmt: skip
         ratio = results["target"] / results["baseline (1 seed)"]
-        print(f"render time ratio target / baseline: {ratio:.2f}x for {args.runs_per_cell}x the runs and samples")
+        print(
+            f"render time ratio target / baseline: {ratio:.2f}x for {args.runs_per_cell}x the runs and samples"
+        )
     finally:
         if args.keep is None:
             shutil.rmtree(root, ignore_errors=True)
