@@ -175,7 +175,7 @@ class _Images:
 
 def _headline_section(changes: list[CellChange], images: _Images, eval_only: bool) -> _Section:
     intro = (
-        "Change of MATH-style accuracy and of the code-reasoning rate after training, per reward (colour) "
+        "Change of accuracy and of the code-reasoning rate after training, per reward (colour) "
         "and model (group), as in the paper's Figure 1. Error bars: 95% intervals pooled over seeds and "
         "problems; each run's final eval is paired with the base eval of its model on the same problems."
     )
@@ -211,7 +211,7 @@ def _dynamics_section(cells: list[Cell], images: _Images) -> _Section:
     for title, ylabel, metric in rows:
         name = images.save(plots.dynamics_figure(ordered, metric, title, ylabel), f"dynamics-{metric}")
         if name:
-            section.images([(name, title)])
+            section.images([(name, f"{title}: {metric} in metrics.jsonl")])
     return section
 
 

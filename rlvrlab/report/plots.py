@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from rlvrlab.analysis.evals import TRANSITIONS
 from rlvrlab.analysis.runs import RunCurves
@@ -179,6 +180,7 @@ def dynamics_figure(
                 ax.fill_between(steps, low, high, color=palette[model], alpha=0.18, linewidth=0)
         ax.set_title(wrap(name, 40))
         ax.grid(alpha=0.3)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps are whole rollouts
     for ax in axes.flat[len(drawn) :]:
         ax.set_visible(False)
     for ax in axes[:, 0]:

@@ -171,8 +171,9 @@ def contribution_table(compared: list[tuple[str, dict[str, Any]]]) -> Table:
     table = Table(
         "Partial contributions of each transition subset to the accuracy change",
         ["comparison", "benchmark", "accuracy change (points)", *TRANSITIONS],
-        note="Shown only where the overall change is significant (its 95% interval excludes zero); "
-        "otherwise n/a: a share of a change that may be zero means nothing.",
+        note="Change: paired bootstrap over the problems of one comparison. Partial contributions are shown "
+        "only where that 95% interval excludes zero; otherwise n/a: a share of a change that may be zero "
+        "means nothing.",
         text_columns=2,
     )
     for title, r in compared:
