@@ -151,12 +151,12 @@ def analyze(
 
 @app.command("report")
 def report(
-    inputs: Annotated[list[Path], typer.Argument(help="Run dirs and/or eval dirs, in any mix.")],
+    inputs: Annotated[list[Path], typer.Argument(help="Run, eval and mechanism dirs, in any mix.")],
     out: Annotated[Path, typer.Option(help="Output folder (index.html, index.md, PNGs).")],
     title: Annotated[str, typer.Option(help="Page title.")] = "rlvrlab report",
     baseline: Annotated[str | None, typer.Option(help="Eval name compared against (default: first).")] = None,
 ) -> None:
-    """Write a static HTML report (plus a markdown twin) of training runs and evals."""
+    """Write a static HTML report (plus a markdown twin) in the shape of the paper's figures."""
     from rlvrlab.report.command import report_command
 
     try:
