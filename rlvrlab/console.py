@@ -35,6 +35,9 @@ PIPE_WIDTH = 300  # columns when stdout is not a terminal: tables take their nat
 DEPENDENCY_WARNINGS: tuple[tuple[type[Warning], str], ...] = (
     (FutureWarning, "`is_gradient_checkpointing` is deprecated"),  # transformers 5.23, called by TRL 1.16
 )
+TRL_LOG_NAME = (
+    "rlvrlab.train.trl_log"  # rlvrlab.train.callbacks.TRL_LOG (not imported: it loads transformers)
+)
 QUIET_ENV = {
     "HF_HUB_DISABLE_PROGRESS_BARS": "1",  # "Loading weights", "Writing model shards" (transformers via hub)
     "HF_DATASETS_DISABLE_PROGRESS_BARS": "1",  # "Filter: 100%" when training prompts are filtered
@@ -72,16 +75,20 @@ def quiet_dependencies() -> None:
 
 
 def setup_logging(verbose: bool = False) -> None:
-    """Log records go to stderr through rich (so they print above a live progress display); INFO and up.
-    With `verbose`, also the raw TRL log dicts that otherwise go only to RUN_DIR/train.log."""
+    """Log records go to stderr through rich (so they print above a live progress display): warnings and
+    errors; with `verbose` also INFO and the raw TRL log dicts that otherwise go only to RUN_DIR/train.log.
+    The root logger stays at INFO, so a run's train.log gets INFO records either way."""
     from rich.logging import RichHandler
 
-    handler = RichHandler(console=Console(stderr=True), show_time=False, show_path=False, markup=False)
+    err = Console(stderr=True) if sys.stderr.isatty() else Console(stderr=True, width=PIPE_WIDTH)
+    handler = RichHandler(console=err, show_time=False, show_path=False, markup=False)
+    handler.setLevel(logging.INFO if verbose else logging.WARNING)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s", handlers=[handler], force=True)
+    trl_log = logging.getLogger(TRL_LOG_NAME)
+    for old in [h for h in trl_log.handlers if isinstance(h, RichHandler)]:
+        trl_log.removeHandler(old)
     if verbose:
-        from rlvrlab.train.callbacks import TRL_LOG
-
-        TRL_LOG.addHandler(handler)
+        trl_log.addHandler(handler)
 
 
 def metric_text(metrics: dict[str, float | None]) -> str:

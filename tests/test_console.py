@@ -123,3 +123,24 @@ def test_step_progress_in_a_pipe_prints_few_lines(tmp_path: Path) -> None:
     lines = path.read_text().splitlines()
     assert 10 <= len(lines) <= 12 and lines[-1].startswith("train: 300/300 steps")
     assert lines[-1].endswith("reward 0.500 · accuracy 25.0% · clip 0.01%")
+
+
+def test_verbose_logging_shows_raw_trl_dicts_on_stderr(capsys) -> None:
+    import logging
+
+    from rlvrlab.console import setup_logging
+    from rlvrlab.train.callbacks import TRL_LOG
+
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    try:
+        setup_logging()
+        TRL_LOG.info("trl log %s", '{"loss": 1}')
+        logging.getLogger("rlvrlab.x").info("an info record")
+        assert capsys.readouterr().err == ""  # by default: warnings and errors only, no raw dicts
+        setup_logging(verbose=True)
+        TRL_LOG.info("trl log %s", '{"loss": 1}')
+        assert 'trl log {"loss": 1}' in capsys.readouterr().err
+    finally:
+        setup_logging()
+        root.handlers[:], _ = saved[0], root.setLevel(saved[1])

@@ -59,7 +59,7 @@ from rlvrlab.data import append_jsonl, read_jsonl, write_jsonl
 
 logger = logging.getLogger(__name__)
 # raw TRL log dicts: to RUN_DIR/train.log only (its handler is added per run), never up to the console
-TRL_LOG = logging.getLogger("rlvrlab.train.trl_log")
+TRL_LOG = logging.getLogger("rlvrlab.train.trl_log")  # rlvrlab.console.TRL_LOG_NAME
 TRL_LOG.propagate = False
 TRL_LOG.setLevel(logging.INFO)
 
