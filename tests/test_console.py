@@ -144,3 +144,31 @@ def test_verbose_logging_shows_raw_trl_dicts_on_stderr(capsys) -> None:
     finally:
         setup_logging()
         root.handlers[:], _ = saved[0], root.setLevel(saved[1])
+
+
+def test_demo_display_notes_each_job_and_ends_with_the_findings_table(tmp_path: Path) -> None:
+    from rlvrlab.console import JobProgress, findings_table
+
+    run = tmp_path / "runs" / "sim-qwen-math--random--seed1"
+    (run / "eval").mkdir(parents=True)
+    (run / "metrics.jsonl").write_text(json.dumps({"step": 4, "reward/total/mean": 0.5, "train/accuracy": 0.5,
+                                                   "train/code_rate": 0.625, "clip/low_fraction": 0.0,
+                                                   "clip/high_fraction": 0.0002}) + "\n")  # fmt: skip
+    (run / "eval" / "summary.json").write_text(
+        json.dumps({"benchmarks": {"sim500": {"accuracy": 0.52, "code_rate": 0.64}}})
+    )
+    path = tmp_path / "log.txt"
+    console = Console(file=path.open("w"), width=PIPE_WIDTH)
+    with JobProgress(console, tmp_path) as progress:
+        progress("base eval sim-qwen-math seed 1", 1, 2, 10.0)
+        progress("sim-qwen-math--random--seed1", 2, 2, 20.0)
+    row = {"family": "sim-qwen-math", "cell": "random", "seeds": [1], "accuracy_base": 0.5, "accuracy_final": 0.52,
+           "accuracy_diff": 0.02, "accuracy_diff_ci95": [-0.01, 0.05], "code_rate_base": 0.6, "code_rate_final": 0.64}  # fmt: skip
+    console.print(findings_table({"cells": [row]}))
+    console.file.close()
+    lines = path.read_text().splitlines()
+    assert lines[0].startswith("demo: 1/2 jobs") and lines[0].endswith("done: base eval sim-qwen-math seed 1")
+    assert lines[1].endswith(
+        "reward 0.500 · accuracy 50.0% · code 62.5% · clip 0.02%; sim500 accuracy 52.0% · code 64.0%"
+    )
+    assert any("+2.0 [-1.0, +5.0]" in line and "50.0% -> 52.0%" in line for line in lines)
