@@ -221,6 +221,7 @@ def test_cli_eval_and_bad_input(tiny_model_dir: Path, tmp_path: Path) -> None:
     base = ["eval", "--model", str(tiny_model_dir), "--benchmarks", "math500", "--limit", "2"]
     result = runner.invoke(app, [*base, "--set", "max_new_tokens=4", "--out", str(tmp_path / "a")])
     assert result.exit_code == 0, result.output
+    assert "math500: 2/2 samples" in result.output and "acc [95% CI]" in result.output  # progress, summary
     assert (
         json.loads((tmp_path / "a" / "summary.json").read_text())["benchmarks"]["math500"]["n_problems"] == 2
     )
