@@ -152,8 +152,8 @@ class StepProgress:
                 self.console.print(note, highlight=False, markup=False)
         elif done - self.last_line >= self.every or done >= self.total:
             self.last_line = done
-            line = f"{self.description}: {done}/{self.total} {self.unit} {self._times(done)} {text} {note}"
-            self.console.print(line.rstrip(), highlight=False, markup=False)
+            parts = [f"{self.description}: {done}/{self.total} {self.unit} {self._times(done)}", text, note]
+            self.console.print(" ".join(p for p in parts if p), highlight=False, markup=False)
 
     def _times(self, done: int) -> str:
         elapsed = time.monotonic() - self.started
@@ -241,8 +241,9 @@ class JobProgress:
         self.bar: StepProgress | None = None
 
     def __call__(self, label: str, done: int, total: int, elapsed: float) -> None:
-        if self.bar is None:
+        if self.bar is None:  # the first call comes when the first job is done: count from the start
             self.bar = StepProgress(self.console, "demo", total, unit="jobs", lines=total).__enter__()
+            self.bar.started = time.monotonic() - elapsed
         self.bar.update(done, total=total, note=job_note(self.out, label))
 
     def __enter__(self) -> JobProgress:
