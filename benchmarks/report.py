@@ -51,10 +51,21 @@ def _samples(rng: random.Random, problems: int, k: int, code_rate: float, acc: t
             correct = rng.random() < (acc[0] if code else acc[1])
             a, b, c = rng.randint(2, 99), rng.randint(2, 99), rng.randint(2, 99)
             text = (CODE if code else PROSE).format(a=a, b=b, c=c, d=a * b + c)
-            row = {"benchmark": "sim500", "problem_id": f"sim-{p}", "sample_index": j, "prompt": None,
-                   "response": text, "gold": str(a * b + c), "extracted": str(a * b + c), "correct": correct,
-                   "grade_reason": "equal" if correct else "different", "timed_out": False,
-                   "uses_code": code, "n_tokens": len(text), "finish_reason": "stop"}  # fmt: skip
+            row = {
+                "benchmark": "sim500",
+                "problem_id": f"sim-{p}",
+                "sample_index": j,
+                "prompt": None,
+                "response": text,
+                "gold": str(a * b + c),
+                "extracted": str(a * b + c),
+                "correct": correct,
+                "grade_reason": "equal" if correct else "different",
+                "timed_out": False,
+                "uses_code": code,
+                "n_tokens": len(text),
+                "finish_reason": "stop",
+            }
             lines.append(json.dumps(row))
     return "\n".join(lines) + "\n"
 
@@ -70,12 +81,21 @@ def _metrics(rng: random.Random, steps: int, code0: float, shift: float, clip: s
     for step in range(1, steps + 1):
         t = step / steps
         code = min(1.0, max(0.0, code0 + shift * t + rng.gauss(0, 0.02)))
-        rows.append({"step": step, "optimizer_step": 4 * step, "reward/total/mean": 0.5 + rng.gauss(0, 0.05),
-                     "train/accuracy": 0.5 + 0.1 * t + rng.gauss(0, 0.03), "train/code_rate": code,
-                     "clip/low_fraction": 0.0 if clip == "off" else abs(rng.gauss(2e-4, 1e-4)),
-                     "clip/high_fraction": 0.0 if clip == "off" else abs(rng.gauss(1e-4, 1e-4)),
-                     "policy/mean_token_prob": 0.9 + 0.02 * t, "policy/entropy": 0.3 - 0.1 * t,
-                     "eval/sim500/accuracy": 0.5 + 0.1 * t, "time/step_s": 10.0})  # fmt: skip
+        rows.append(
+            {
+                "step": step,
+                "optimizer_step": 4 * step,
+                "reward/total/mean": 0.5 + rng.gauss(0, 0.05),
+                "train/accuracy": 0.5 + 0.1 * t + rng.gauss(0, 0.03),
+                "train/code_rate": code,
+                "clip/low_fraction": 0.0 if clip == "off" else abs(rng.gauss(2e-4, 1e-4)),
+                "clip/high_fraction": 0.0 if clip == "off" else abs(rng.gauss(1e-4, 1e-4)),
+                "policy/mean_token_prob": 0.9 + 0.02 * t,
+                "policy/entropy": 0.3 - 0.1 * t,
+                "eval/sim500/accuracy": 0.5 + 0.1 * t,
+                "time/step_s": 10.0,
+            }
+        )
     return "\n".join(json.dumps(r) for r in rows) + "\n"
 
 
@@ -93,8 +113,15 @@ def make_inputs(root: Path, seeds: int, problems: int, k: int, steps: int = 30) 
                 run = root / "runs" / f"{family}--{cell}--seed{seed}"
                 run.mkdir(parents=True)
                 data = f"/labels/{family}/{'incorrect' if cell == 'incorrect' else 'all'}.jsonl"
-                config = {"model": model, "reward": reward, "clip": clip, "seed": seed, "output_dir": str(run),
-                          "data": data if reward == "label" else "sim-train", "max_steps": steps}  # fmt: skip
+                config = {
+                    "model": model,
+                    "reward": reward,
+                    "clip": clip,
+                    "seed": seed,
+                    "output_dir": str(run),
+                    "data": data if reward == "label" else "sim-train",
+                    "max_steps": steps,
+                }
                 (run / "config.yaml").write_text(yaml.safe_dump(config))
                 (run / "metrics.jsonl").write_text(_metrics(rng, steps, code_rate, shift, clip))
                 final_rate = min(1.0, max(0.0, code_rate + shift))
@@ -125,9 +152,18 @@ def page_load(out: Path) -> tuple[float, float, str]:
     probe = out / "probe.html"
     probe.write_text((out / "index.html").read_text().replace("</body>", _PROBE + "</body>"))
     with tempfile.TemporaryDirectory() as profile:
-        flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync",
-                 "--disable-background-networking", "--disable-component-update", f"--user-data-dir={profile}",
-                 "--window-size=1400,1000", "--dump-dom"]  # fmt: skip
+        flags = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-sync",
+            "--disable-background-networking",
+            "--disable-component-update",
+            f"--user-data-dir={profile}",
+            "--window-size=1400,1000",
+            "--dump-dom",
+        ]
         start = time.perf_counter()
         dom = subprocess.run(
             [CHROMIUM, *flags, probe.as_uri()], capture_output=True, text=True, timeout=120
@@ -154,19 +190,25 @@ def main() -> None:
         for label, seeds in (("baseline (1 seed)", 1), ("target", args.runs_per_cell)):
             inputs = make_inputs(root / f"inputs-{seeds}", seeds, args.problems, args.samples)
             n_samples = sum(
-                (p / "samples.jsonl").read_text().count("\n") for i in inputs for p in (i, i / "eval")
+                (p / "samples.jsonl").read_text().count("\n")
+                for i in inputs
+                for p in (i, i / "eval")
                 if (p / "samples.jsonl").is_file()
-            )  # fmt: skip
+            )
             n_runs = sum((i / "metrics.jsonl").is_file() for i in inputs)
             seconds, cpu = render(inputs, root / f"report-{seeds}")
             load_ms, wall, images = page_load(root / f"report-{seeds}")
             results[label] = cpu
-            print(f"{label}: {n_runs} runs, {n_samples:,} eval samples: render {seconds:.1f} s wall, {cpu:.1f} "
-                  f"CPU-s (target <= 30 s); page load {load_ms / 1000:.2f} s (target <= 5 s), images loaded "
-                  f"{images}, headless Chromium wall {wall:.1f} s")  # fmt: skip
+            print(
+                f"{label}: {n_runs} runs, {n_samples:,} eval samples: render {seconds:.1f} s wall, {cpu:.1f} "
+                f"CPU-s (target <= 30 s); page load {load_ms / 1000:.2f} s (target <= 5 s), images loaded "
+                f"{images}, headless Chromium wall {wall:.1f} s"
+            )
         ratio = results["target"] / results["baseline (1 seed)"]
-        print(f"render CPU ratio target / baseline: {ratio:.2f}x for {args.runs_per_cell}x the runs and samples; "
-              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (wall > CPU when shared)")  # fmt: skip
+        print(
+            f"render CPU ratio target / baseline: {ratio:.2f}x for {args.runs_per_cell}x the runs and samples; "
+            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (wall > CPU when shared)"
+        )
     finally:
         if args.keep is None:
             shutil.rmtree(root, ignore_errors=True)

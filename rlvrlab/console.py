@@ -258,8 +258,15 @@ def findings_table(findings: dict[str, Any]) -> Any:
     """The demo's measured cells as one table (FINDINGS.md has the same numbers)."""
     from rich.table import Table
 
-    table = Table("family", "reward", "seeds", "accuracy base -> final", "change [95% CI]", "code rate base -> final",
-                  title="rlvr demo: accuracy and code-rate change per reward (points)")  # fmt: skip
+    table = Table(
+        "family",
+        "reward",
+        "seeds",
+        "accuracy base -> final",
+        "change [95% CI]",
+        "code rate base -> final",
+        title="rlvr demo: accuracy and code-rate change per reward (points)",
+    )
     for r in findings["cells"]:
         low, high = r["accuracy_diff_ci95"]
         table.add_row(

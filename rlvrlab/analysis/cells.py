@@ -92,7 +92,8 @@ class Cell:
 
 
 def read_eval_dir(path: Path, name: str) -> EvalDir:
-    """An eval folder with the model and seed it was run with (None when config.json/summary.json lack them)."""
+    """An eval folder with the model and seed it was run with (None where config.json and summary.json
+    lack them)."""
     meta: dict[str, Any] = {}
     for file in ("config.json", "summary.json"):
         if (path / file).is_file() and not meta.get("model"):
@@ -158,8 +159,11 @@ def pair_runs(
     for pair in pairs:
         pair.base = chosen or _base_eval(pair.run, bases)
         if pair.final is not None and pair.base is None:
-            logger.warning("%s: no base eval of %s given: its change is not shown", pair.run.name,
-                           pair.run.config.get("model"))  # fmt: skip
+            logger.warning(
+                "%s: no base eval of %s given: its change is not shown",
+                pair.run.name,
+                pair.run.config.get("model"),
+            )
     return pairs, bases
 
 
@@ -173,8 +177,11 @@ def reward_label(config: dict[str, Any]) -> str:
     if "label" in reward.replace("labels", "") and config.get("data"):
         data = Path(str(config["data"]))
         mode = _label_mode(data.parent / "stats.json")
-        names = {"all": f"{mode}-vote labels" if mode else "all labels", "incorrect": "incorrect labels",
-                 "correct": "correct labels"}  # fmt: skip
+        names = {
+            "all": f"{mode}-vote labels" if mode else "all labels",
+            "incorrect": "incorrect labels",
+            "correct": "correct labels",
+        }
         return f"{reward}: {names.get(data.stem, data.stem)}"
     return reward
 
@@ -287,7 +294,7 @@ def cell_changes(cell: Cell) -> list[CellChange]:
     out = []
     for final_set in complete[0].final.sets:  # type: ignore[union-attr]
         bench = final_set.benchmark
-        sets = [(p.base.benchmark(bench), p.final.benchmark(bench)) for p in complete]  # type: ignore[union-attr]
+        sets = [(p.base.benchmark(bench), p.final.benchmark(bench)) for p in complete]  # type: ignore
         if all(a is not None and b is not None for a, b in sets):
             out.append(change_of(cell, sets, tuple(p.seed for p in complete)))  # type: ignore[arg-type]
     return out

@@ -255,7 +255,8 @@ def _mechanism_section(mechanism: Mechanism, images: _Images) -> _Section:
 def _eval_section(stats: list[dict[str, Any]], images: _Images) -> _Section:
     section = _Section(
         "Evaluations in detail",
-        'Accuracy overall, with and without code reasoning (the paper\'s rule: the response mentions "python").',
+        "Accuracy overall, with and without code reasoning (the paper's rule: the response mentions "
+        '"python").',
     )
     section.images(
         [(images.save(plots.eval_accuracy_figure(stats), "eval-accuracy"), "Accuracy by reasoning mode")]
@@ -268,8 +269,14 @@ def _runs_section(pairs: list[RunPair]) -> _Section:
     summaries = []
     for p in pairs:
         config = p.run.config
-        summaries.append({**run_summary(p.run), "model": model_name(config.get("model")),
-                          "reward": reward_label(config) if config else "-", "seed": config.get("seed", "-")})  # fmt: skip
+        summaries.append(
+            {
+                **run_summary(p.run),
+                "model": model_name(config.get("model")),
+                "reward": reward_label(config) if config else "-",
+                "seed": config.get("seed", "-"),
+            }
+        )
     section = _Section("Training runs", "First and last logged value of each run's headline metrics.")
     section.table(run_table(summaries))
     return section
@@ -384,7 +391,8 @@ def _page_html(title: str, sources: list[str], sections: list[_Section], out: Pa
     body = "\n".join(parts)
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)}</title>"
         f"<style>{_CSS}</style></head>\n<body>\n{body}\n</body></html>\n"
     )
 

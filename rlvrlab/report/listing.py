@@ -39,8 +39,21 @@ class Entry:
 
 def folder_kind(path: Path) -> str | None:
     """run | eval | labels | mechanism | None, from the files in `path`."""
-    has = {name for name in ("config.yaml", "metrics.jsonl", "checkpoints", "samples.jsonl", "summary.json",
-                             "answers.jsonl", "stats.json", "config.json", "mechanism.json") if (path / name).exists()}  # fmt: skip
+    has = {
+        name
+        for name in (
+            "config.yaml",
+            "metrics.jsonl",
+            "checkpoints",
+            "samples.jsonl",
+            "summary.json",
+            "answers.jsonl",
+            "stats.json",
+            "config.json",
+            "mechanism.json",
+        )
+        if (path / name).exists()
+    }
     if "config.yaml" in has and has & {"metrics.jsonl", "checkpoints"}:
         return "run"
     if has & {"samples.jsonl", "summary.json"}:
@@ -97,8 +110,15 @@ def _run(path: Path) -> Entry:
         else "-"
     )
     reward = str(config.get("reward", "?")) + ("" if config.get("clip", "on") == "on" else " (clip off)")
-    return Entry("run", path, model_name(config.get("model")), reward,
-                 f"{last.get('step', 0)}/{config.get('max_steps', '?')} steps", status, numbers)  # fmt: skip
+    return Entry(
+        "run",
+        path,
+        model_name(config.get("model")),
+        reward,
+        f"{last.get('step', 0)}/{config.get('max_steps', '?')} steps",
+        status,
+        numbers,
+    )
 
 
 def _eval(path: Path) -> Entry:
@@ -111,9 +131,15 @@ def _eval(path: Path) -> Entry:
     numbers = "; ".join(
         f"{b} acc {_pct(m.get('accuracy'))} code {_pct(m.get('code_rate'))}" for b, m in done.items()
     )
-    return Entry("eval", path, model_name(config.get("model") or summary.get("model")),
-                 ",".join(planned or done) or "-", f"{samples} samples",
-                 "finished" if finished else "resumable", numbers or "-")  # fmt: skip
+    return Entry(
+        "eval",
+        path,
+        model_name(config.get("model") or summary.get("model")),
+        ",".join(planned or done) or "-",
+        f"{samples} samples",
+        "finished" if finished else "resumable",
+        numbers or "-",
+    )
 
 
 def _labels(path: Path) -> Entry:
@@ -121,9 +147,17 @@ def _labels(path: Path) -> Entry:
     stats = _json(path / "stats.json") or {}
     sampled = sum(1 for _ in (path / "answers.jsonl").open("rb")) if (path / "answers.jsonl").is_file() else 0
     finished = bool(stats) and stats.get("n_problems", -1) >= sampled
-    numbers = f"label accuracy {_pct(stats.get('label_accuracy'))}, {stats.get('n_incorrect_set', '-')} in incorrect set"
-    return Entry("labels", path, model_name(config.get("model")), str(config.get("data", "-")),
-                 f"{sampled} problems", "finished" if finished else "resumable", numbers if stats else "-")  # fmt: skip
+    accuracy, wrong = _pct(stats.get("label_accuracy")), stats.get("n_incorrect_set", "-")
+    numbers = f"label accuracy {accuracy}, {wrong} in incorrect set"
+    return Entry(
+        "labels",
+        path,
+        model_name(config.get("model")),
+        str(config.get("data", "-")),
+        f"{sampled} problems",
+        "finished" if finished else "resumable",
+        numbers if stats else "-",
+    )
 
 
 def _mechanism(path: Path) -> Entry:

@@ -86,8 +86,14 @@ def _majority(item: dict[str, Any]) -> int | None:
 def _arm(item: Any, where: str) -> Arm:
     if not isinstance(item, dict) or not isinstance(item.get("arm"), str):
         raise ValueError(f"{where}: each arm must be an object with a string 'arm' field")
-    keys = ("share_majority", "mean_p_majority", "p_majority_start", "expected_accuracy_start",
-            "expected_accuracy_end", "mean_clip_fraction")  # fmt: skip
+    keys = (
+        "share_majority",
+        "mean_p_majority",
+        "p_majority_start",
+        "expected_accuracy_start",
+        "expected_accuracy_end",
+        "mean_clip_fraction",
+    )
     ci = item.get("share_majority_ci95")
     pair = ci if isinstance(ci, list) and len(ci) == 2 and all(_float(v) is not None for v in ci) else None
     majority = _majority(item)
@@ -118,11 +124,16 @@ def load_mechanism(path: Path, name: str | None = None) -> Mechanism:
 def mechanism_table(mechanism: Mechanism) -> Table:
     table = Table(
         f"Mechanism lab ({mechanism.name}): where a bandit of reasoning modes ends under the GRPO objective",
-        ["arm", "seeds ending on the majority mode (%)", "p(majority) start -> end",
-         "expected accuracy start -> end (%)", "clip fraction"],
+        [
+            "arm",
+            "seeds ending on the majority mode (%)",
+            "p(majority) start -> end",
+            "expected accuracy start -> end (%)",
+            "clip fraction",
+        ],
         note="A reward without information ends on the majority mode more often than chance only when "
         "clipping is on and updates are off-policy (the paper's mechanism).",
-    )  # fmt: skip
+    )
     for arm in mechanism.arms:
         f = arm.fields
         share = pct(f["share_majority"])

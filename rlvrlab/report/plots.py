@@ -25,8 +25,14 @@ logger = logging.getLogger(__name__)
 
 DPI = 100  # the page shows images at their natural size: 1 inch = 100 CSS pixels
 WIDE = 12.8  # inches: a full-width figure in the 1400 px page
-_FONT = {"font.size": 9, "axes.titlesize": 9.5, "axes.labelsize": 9, "legend.fontsize": 8.5,
-         "xtick.labelsize": 8, "ytick.labelsize": 8}  # fmt: skip
+_FONT = {
+    "font.size": 9,
+    "axes.titlesize": 9.5,
+    "axes.labelsize": 9,
+    "legend.fontsize": 8.5,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+}
 SUBSET_COLOURS = dict(zip(TRANSITIONS, ("#4c72b0", "#dd8452", "#55a868", "#8c8c8c"), strict=True))
 
 
@@ -124,8 +130,15 @@ def headline_figure(changes: list[Any], benchmark: str) -> Any:
                 low, high = (0.0, 0.0) if math.isnan(change.low) else (change.low, change.high)
                 errors[0].append(100 * (change.mean - low))
                 errors[1].append(100 * (high - change.mean))
-            ax.bar(xs, means, width * 0.92, yerr=errors, color=palette[reward], label=reward,
-                   error_kw={"elinewidth": 1, "capsize": 2, "ecolor": "#333"})  # fmt: skip
+            ax.bar(
+                xs,
+                means,
+                width * 0.92,
+                yerr=errors,
+                color=palette[reward],
+                label=reward,
+                error_kw={"elinewidth": 1, "capsize": 2, "ecolor": "#333"},
+            )
             _bar_values(ax, xs, means, errors, bar_inches)
         ax.axhline(0, color="#333", linewidth=0.8)
         ax.set_ylabel(f"{what} change (points)")
@@ -135,8 +148,13 @@ def headline_figure(changes: list[Any], benchmark: str) -> Any:
         ax.grid(axis="y", alpha=0.3)
         ax.margins(y=0.18)
     axes[1].set_xticks(range(len(groups)), [wrap(g, 30) for g in groups])
-    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper center", ncol=min(len(rewards), 4),
-               frameon=False, title="reward")  # fmt: skip
+    fig.legend(
+        *axes[0].get_legend_handles_labels(),
+        loc="outside upper center",
+        ncol=min(len(rewards), 4),
+        frameon=False,
+        title="reward",
+    )
     return fig
 
 
@@ -147,8 +165,16 @@ def _bar_values(
     rotation = 90 if inches < 0.42 else 0
     for x, mean, below, above in zip(xs, means, *errors, strict=True):
         end = mean + above if mean >= 0 else mean - below
-        ax.annotate(f"{mean:+.1f}", (x, end), xytext=(0, 2 if mean >= 0 else -2), textcoords="offset points",
-                    ha="center", va="bottom" if mean >= 0 else "top", fontsize=7, rotation=rotation)  # fmt: skip
+        ax.annotate(
+            f"{mean:+.1f}",
+            (x, end),
+            xytext=(0, 2 if mean >= 0 else -2),
+            textcoords="offset points",
+            ha="center",
+            va="bottom" if mean >= 0 else "top",
+            fontsize=7,
+            rotation=rotation,
+        )
 
 
 def dynamics_figure(
@@ -166,8 +192,15 @@ def dynamics_figure(
     palette = colours(models)
     cols = min(4, len(drawn))
     rows = math.ceil(len(drawn) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(WIDE, 0.5 + 2.4 * rows), layout="constrained",
-                             sharex=True, sharey=True, squeeze=False)  # fmt: skip
+    fig, axes = plt.subplots(
+        rows,
+        cols,
+        figsize=(WIDE, 0.5 + 2.4 * rows),
+        layout="constrained",
+        sharex=True,
+        sharey=True,
+        squeeze=False,
+    )
     for ax, (name, runs) in zip(axes.flat, drawn, strict=False):
         for model, group in runs.items():
             steps, mean, low, high = _seed_band(group, metric)
@@ -189,8 +222,13 @@ def dynamics_figure(
         ax.set_xlabel("training step (rollout)")
         ax.xaxis.set_tick_params(labelbottom=True)
     handles = [plt.Line2D([], [], color=palette[m], marker="o", ms=3, label=m) for m in models]
-    fig.legend(handles=handles, loc="outside upper center", ncol=min(len(models), 6), frameon=False,
-               title=f"{title} (mean over seeds, band: min-max)")  # fmt: skip
+    fig.legend(
+        handles=handles,
+        loc="outside upper center",
+        ncol=min(len(models), 6),
+        frameon=False,
+        title=f"{title} (mean over seeds, band: min-max)",
+    )
     return fig
 
 
@@ -239,8 +277,11 @@ def eval_accuracy_figure(stats: list[dict[str, Any]]) -> Any:
     labels = [f"{s['name']} ({s['benchmark']})" for s in stats]
     fig, ax = plt.subplots(figsize=(WIDE, 1.3 + 0.42 * len(stats)), layout="constrained")
     height = 0.26
-    series = (("overall", "accuracy", "#4c72b0"), ("with code", "with_code", "#dd8452"),
-              ("without code", "without_code", "#55a868"))  # fmt: skip
+    series = (
+        ("overall", "accuracy", "#4c72b0"),
+        ("with code", "with_code", "#dd8452"),
+        ("without code", "without_code", "#55a868"),
+    )
     for j, (name, key, colour) in enumerate(series):
         values = [s[key] if key == "accuracy" else s[key]["accuracy"] for s in stats]
         ys = [i + (j - 1) * height for i in range(len(stats))]
@@ -263,8 +304,15 @@ def mechanism_figure(mechanism: Any) -> Any | None:
     plt = _pyplot()
     cols = min(4, len(arms))
     rows = math.ceil(len(arms) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(WIDE, 0.6 + 2.4 * rows), layout="constrained",
-                             sharex=True, sharey=True, squeeze=False)  # fmt: skip
+    fig, axes = plt.subplots(
+        rows,
+        cols,
+        figsize=(WIDE, 0.6 + 2.4 * rows),
+        layout="constrained",
+        sharex=True,
+        sharey=True,
+        squeeze=False,
+    )
     for ax, arm in zip(axes.flat, arms, strict=False):
         ax.plot(arm.p_majority, color="C0", label="p(majority mode)")
         ax.plot(arm.expected_accuracy, color="C2", linestyle="--", label="expected accuracy")
@@ -272,7 +320,9 @@ def mechanism_figure(mechanism: Any) -> Any | None:
         ax.grid(alpha=0.3)
     for ax in axes.flat[len(arms) :]:
         ax.set_visible(False)
-    handles = [plt.Line2D([], [], color="C0", label="p(majority mode)"),
-               plt.Line2D([], [], color="C2", linestyle="--", label="expected accuracy")]  # fmt: skip
+    handles = [
+        plt.Line2D([], [], color="C0", label="p(majority mode)"),
+        plt.Line2D([], [], color="C2", linestyle="--", label="expected accuracy"),
+    ]
     fig.legend(handles=handles, loc="outside upper center", ncol=2, frameon=False)
     return fig

@@ -68,12 +68,23 @@ def eval_table(stats: list[dict[str, Any]]) -> Table:
     """One row per (eval, benchmark): the paper-style code analysis plus answer-format stats."""
     table = Table(
         "Evaluations: code reasoning and accuracy (%, 95% bootstrap intervals over problems)",
-        ["eval", "benchmark", "problems x k", "accuracy", "code rate", "acc. with code",
-         "acc. without code", "strict code: rate, acc. with / without", "boxed", "no answer", "truncated"],
+        [
+            "eval",
+            "benchmark",
+            "problems x k",
+            "accuracy",
+            "code rate",
+            "acc. with code",
+            "acc. without code",
+            "strict code: rate, acc. with / without",
+            "boxed",
+            "no answer",
+            "truncated",
+        ],
         note='Code rate: the paper\'s rule ("python" anywhere). Strict: a fenced python block or >= 3 '
         "consecutive code-like lines. With k samples per problem accuracies are avg@k.",
         text_columns=2,
-    )  # fmt: skip
+    )
     for s in stats:
         strict = (
             f"{pct(s['code_rate_strict'])}: {pct(s['with_code_strict']['accuracy'])} / "
@@ -102,14 +113,24 @@ def eval_table(stats: list[dict[str, Any]]) -> Table:
 def headline_table(changes: list[Any]) -> Table:
     """One row per (model, reward cell, benchmark): base -> final and the pooled changes with intervals."""
     table = Table(
-        "Accuracy and code-rate change after training (percentage points, 95% intervals over seeds x problems)",
-        ["model", "reward", "benchmark", "seeds", "problems", "accuracy base -> final", "accuracy change",
-         "code rate base -> final", "code-rate change"],
+        "Accuracy and code-rate change after training "
+        "(percentage points, 95% intervals over seeds x problems)",
+        [
+            "model",
+            "reward",
+            "benchmark",
+            "seeds",
+            "problems",
+            "accuracy base -> final",
+            "accuracy change",
+            "code rate base -> final",
+            "code-rate change",
+        ],
         note="Each run's final eval is paired with the base eval of its starting model on the same "
         "problems; the change is pooled over seeds and problems (rlvrlab.stats.pooled_change). Bold: the "
         "interval excludes zero.",
         text_columns=3,
-    )  # fmt: skip
+    )
     for c in changes:
         table.rows.append(
             [
@@ -136,14 +157,21 @@ def transition_table(result: dict[str, Any]) -> Table:
     """The paper's Code/Lang transition table between two evals, with partial contributions."""
     mean, low, high = result["accuracy_change_ci95"]
     table = Table(
-        f"{result['benchmark']}: {result['before']} -> {result['after']} (mode by the {result['detector']} rule)",
-        ["transition", "problems", "accuracy before -> after (%)", "correct before -> after", "change",
-         "partial contribution"],
+        f"{result['benchmark']}: {result['before']} -> {result['after']} "
+        f"(mode by the {result['detector']} rule)",
+        [
+            "transition",
+            "problems",
+            "accuracy before -> after (%)",
+            "correct before -> after",
+            "change",
+            "partial contribution",
+        ],
         note=f"Overall {pct(result['accuracy_before'])} -> {pct(result['accuracy_after'])}: "
         f"{points_ci(mean, low, high)} points (paired bootstrap). "
         "Partial contribution = change in correct answers inside the subset / overall change."
         + (f" {result['note']}." if result["note"] else ""),
-    )  # fmt: skip
+    )
     for row in result["subsets"]:
         table.rows.append(
             [
@@ -156,9 +184,15 @@ def transition_table(result: dict[str, Any]) -> Table:
             ]
         )
     table.rows.append(
-        ["total", str(result["n_problems"]), f"{pct(result['accuracy_before'])} -> {pct(result['accuracy_after'])}",
-         "", number(result["delta_correct"], 2, sign=True), "100%" if result["note"] is None else "n/a"]
-    )  # fmt: skip
+        [
+            "total",
+            str(result["n_problems"]),
+            f"{pct(result['accuracy_before'])} -> {pct(result['accuracy_after'])}",
+            "",
+            number(result["delta_correct"], 2, sign=True),
+            "100%" if result["note"] is None else "n/a",
+        ]
+    )
     return table
 
 
@@ -203,8 +237,16 @@ def run_table(summaries: list[dict[str, Any]]) -> Table:
             span = s.get(metric) or {"first": None, "last": None}
             first, last = (number(span[k], 3) for k in ("first", "last"))
             cells.append("-" if last == "-" else f"{first} -> {last}")
-        table.rows.append([s["run"], s.get("model", "-"), s.get("reward", "-"), str(s.get("seed", "-")),
-                           str(s["steps"]), *cells])  # fmt: skip
+        table.rows.append(
+            [
+                s["run"],
+                s.get("model", "-"),
+                s.get("reward", "-"),
+                str(s.get("seed", "-")),
+                str(s["steps"]),
+                *cells,
+            ]
+        )
     return table
 
 
