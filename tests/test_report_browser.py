@@ -158,7 +158,12 @@ def test_real_report_in_headless_chromium(real_report, tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_real_report_figures_keep_legends_off_the_data(real_report) -> None:
     out, problems = real_report
-    assert {n.split("-")[0] for n in problems} >= {"headline", "dynamics", "transition", "eval"}  # mechanism.png: copied
+    assert {n.split("-")[0] for n in problems} >= {
+        "headline",
+        "dynamics",
+        "transition",
+        "eval",
+    }  # mechanism.png: copied
     assert {name: found for name, found in problems.items() if found} == {}
     markdown = (out / "index.md").read_text()
     for family in FAMILIES:  # every cell of both families is in the headline table

@@ -15,7 +15,8 @@ Choices, stated once:
   (ties count as Lang; with one sample this is that sample's mode). Correct counts inside a subset are
   sums of per-problem accuracies (whole numbers with one sample per problem).
 - Partial contribution of subset d = (correct_after_d - correct_before_d) / (overall change), given only
-  when the overall change is significant (its paired 95% interval excludes zero). Otherwise it is None and
+  when the overall change is significant (its 95% interval, `rlvrlab.stats.pooled_change` of the
+  per-problem differences, excludes zero). Otherwise it is None and
   the result carries a note: dividing by a change that may be zero gives numbers like 600% and -500%.
 """
 
@@ -210,12 +211,12 @@ def _problem_table(ev: EvalSet, detector: Detector) -> dict[str, tuple[float, bo
     }
 
 
-def transitions(
-    before: EvalSet, after: EvalSet, detector: Detector = "paper", n_boot: int = 2000
-) -> dict[str, Any]:
+def transitions(before: EvalSet, after: EvalSet, detector: Detector = "paper") -> dict[str, Any]:
     """The Code->Code / Code->Lang / Lang->Code / Lang->Lang table between two evals of one benchmark,
-    with per-subset accuracy before -> after and partial contributions of the overall change."""
-    from rlvrlab.stats import paired_bootstrap_ci
+    with per-subset accuracy before -> after and partial contributions of the overall change. The change's
+    interval is `rlvrlab.stats.pooled_change` of the per-problem differences (one seed: the paired t
+    interval), the interval the report's headline gives the same change."""
+    from rlvrlab.stats import pooled_change
 
     if before.benchmark != after.benchmark:
         raise ValueError(f"transitions: different benchmarks ({before.benchmark!r} vs {after.benchmark!r})")
@@ -232,8 +233,8 @@ def transitions(
     acc_b = np.array([table_b[p][0] for p in common])
     label = np.array([_mode(table_a[p][1]) + "->" + _mode(table_b[p][1]) for p in common])
     change = float(acc_b.sum() - acc_a.sum())
-    mean_change, low, high = paired_bootstrap_ci(acc_a, acc_b, n_boot=n_boot)
-    significant = bool(change) and (low > 0 or high < 0)
+    pooled = pooled_change([acc_b - acc_a])
+    significant = bool(change) and pooled.excludes_zero
     rows = []
     for subset in TRANSITIONS:
         inside = label == subset
@@ -259,7 +260,7 @@ def transitions(
         "accuracy_before": float(acc_a.mean()),
         "accuracy_after": float(acc_b.mean()),
         "delta_correct": change,
-        "accuracy_change_ci95": [mean_change, low, high],
+        "accuracy_change_ci95": [pooled.mean, pooled.low, pooled.high],
         "subsets": rows,
         "significant": significant,
         "note": None if significant else _not_significant(change),
@@ -289,7 +290,7 @@ def analyze_evals(paths: list[Path], n_boot: int = 2000) -> dict[str, Any]:
         shared = [ev for ev in sets[0] if ev.benchmark in after]
         if not shared:
             raise ValueError(f"analyze: {paths[0]} and {paths[1]} share no benchmark")
-        result["transitions"] = [transitions(ev, after[ev.benchmark], n_boot=n_boot) for ev in shared]
+        result["transitions"] = [transitions(ev, after[ev.benchmark]) for ev in shared]
     return result
 
 

@@ -283,7 +283,7 @@ def _runs_section(pairs: list[RunPair]) -> _Section:
 
 
 def _eval_only_changes(
-    bases: list[EvalDir], baseline: str | None, n_boot: int
+    bases: list[EvalDir], baseline: str | None
 ) -> tuple[list[CellChange], list[tuple[str, dict]]]:
     """Without runs: every eval vs the baseline eval (the named one, else the first), per shared benchmark."""
     if len(bases) < 2:
@@ -297,11 +297,11 @@ def _eval_only_changes(
                 continue
             cell = Cell(group=f"vs {base.name}", label=other.name, reward="", clip="on")
             changes.append(change_of(cell, [(before, after)], (None,)))
-            compared.append((f"{base.name} -> {other.name}", transitions(before, after, n_boot=n_boot)))
+            compared.append((f"{base.name} -> {other.name}", transitions(before, after)))
     return changes, compared
 
 
-def _run_comparisons(cells: list[Cell], n_boot: int) -> list[tuple[str, dict[str, Any]]]:
+def _run_comparisons(cells: list[Cell]) -> list[tuple[str, dict[str, Any]]]:
     compared = []
     for cell in cells:
         for pair in cell.pairs:
@@ -311,7 +311,7 @@ def _run_comparisons(cells: list[Cell], n_boot: int) -> list[tuple[str, dict[str
                 before = pair.base.benchmark(after.benchmark)
                 if before is not None:
                     seed = f" · seed {pair.seed}" if pair.seed is not None else ""
-                    compared.append((f"{cell.title}{seed}", transitions(before, after, n_boot=n_boot)))
+                    compared.append((f"{cell.title}{seed}", transitions(before, after)))
     return compared
 
 
@@ -324,9 +324,9 @@ def build_sections(found: _Inputs, out: Path, baseline: str | None, n_boot: int)
     pairs, bases = pair_runs(runs, evals, baseline)
     cells = group_cells(pairs)
     changes = [c for cell in cells for c in cell_changes(cell)]
-    compared = _run_comparisons(cells, n_boot)
+    compared = _run_comparisons(cells)
     if not runs:
-        changes, compared = _eval_only_changes(bases, baseline, n_boot)
+        changes, compared = _eval_only_changes(bases, baseline)
     images = _Images(out)
     sections = []
     if changes:

@@ -168,7 +168,7 @@ def transition_table(result: dict[str, Any]) -> Table:
             "partial contribution",
         ],
         note=f"Overall {pct(result['accuracy_before'])} -> {pct(result['accuracy_after'])}: "
-        f"{points_ci(mean, low, high)} points (paired bootstrap). "
+        f"{points_ci(mean, low, high)} points (95% interval, paired over problems). "
         "Partial contribution = change in correct answers inside the subset / overall change."
         + (f" {result['note']}." if result["note"] else ""),
     )
@@ -205,9 +205,9 @@ def contribution_table(compared: list[tuple[str, dict[str, Any]]]) -> Table:
     table = Table(
         "Partial contributions of each transition subset to the accuracy change",
         ["comparison", "benchmark", "accuracy change (points)", *TRANSITIONS],
-        note="Change: paired bootstrap over the problems of one comparison. Partial contributions are shown "
-        "only where that 95% interval excludes zero; otherwise n/a: a share of a change that may be zero "
-        "means nothing.",
+        note="Change: 95% interval paired over the problems of one comparison (rlvrlab.stats.pooled_change, "
+        "as in the headline). Partial contributions are shown only where it excludes zero; otherwise n/a: "
+        "a share of a change that may be zero means nothing.",
         text_columns=2,
     )
     for title, r in compared:
