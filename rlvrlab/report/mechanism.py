@@ -131,8 +131,9 @@ def mechanism_table(mechanism: Mechanism) -> Table:
             "expected accuracy start -> end (%)",
             "clip fraction",
         ],
-        note="A reward without information ends on the majority mode more often than chance only when "
-        "clipping is on and updates are off-policy (the paper's mechanism).",
+        note="Per arm: the share of seeds whose policy ends with the starting majority mode most likely "
+        "(95% interval), p(majority mode) at the start and its mean at the end over seeds, the expected "
+        "accuracy at the start and end, and the mean clip fraction, as mechanism.json gives them.",
     )
     for arm in mechanism.arms:
         f = arm.fields
