@@ -99,7 +99,7 @@ def fast(a: Path, b: Path, n_boot: int) -> dict:
     (before,), (after,) = load_eval(a), load_eval(b)
     return {
         "stats": [eval_stats(before, n_boot), eval_stats(after, n_boot)],
-        "t": transitions(before, after, n_boot=n_boot),
+        "t": transitions(before, after),
     }
 
 

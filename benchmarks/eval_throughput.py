@@ -82,7 +82,6 @@ def harness_generate(generator, problems, protocol, out_file: Path) -> int:
         get_prompt("qwen-math"),
         benchmark="math500",
         on_rows=lambda batch: append_jsonl(out_file, batch),
-        progress=False,
     )
     return sum(r["n_tokens"] for r in rows)
 

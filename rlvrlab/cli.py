@@ -5,13 +5,13 @@ Each command imports its module lazily so `rlvr --help` stays fast and importing
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import typer.core
-from rich.console import Console
+
+from rlvrlab.console import make_console
 
 app = typer.Typer(
     help="rlvrlab: RLVR (GRPO) on math with real and spurious rewards.",
@@ -19,7 +19,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )
-console = Console()
+console = make_console()
 
 
 def fail(message: str) -> None:
@@ -28,6 +28,27 @@ def fail(message: str) -> None:
 
     console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        names = ("rlvrlab", "torch", "transformers", "trl")
+        console.print(" ".join(f"{n} {version(n)}" for n in names), highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print versions and exit.")
+    ] = False,
+) -> None:
+    """rlvrlab: RLVR (GRPO) on math with real and spurious rewards."""
+    from rlvrlab.console import quiet_dependencies
+
+    quiet_dependencies()
 
 
 # ---- commands are added below this line, one function (or sub-app) each ----
@@ -51,8 +72,8 @@ def demo(
     evaluate, and write a report plus FINDINGS.md. Re-running the same command resumes."""
     import time
 
+    from rlvrlab.console import JobProgress, findings_table
     from rlvrlab.demo import plan_for, run_demo
-    from rlvrlab.demo_findings import findings_markdown
     from rlvrlab.folders import check_out
 
     if quick and full:
@@ -63,15 +84,14 @@ def demo(
     except ValueError as err:
         fail(str(err))
     started = time.monotonic()
-
-    def progress(name: str, done: int, total: int, elapsed: float) -> None:
-        eta = elapsed / done * (total - done) / 60
-        console.print(
-            f"[bold cyan]{done}/{total}[/] done: {name} ({elapsed / 60:.1f} min, ETA {eta:.1f} min)"
-        )
-
-    findings = run_demo(plan, out, on_progress=progress)
-    console.print(findings_markdown(findings), highlight=False)
+    console.print(
+        f"rlvr demo: {len(plan.seeds)} seed(s), {plan.steps} GRPO steps per run -> {out}", highlight=False
+    )
+    with JobProgress(console, out) as progress:
+        findings = run_demo(plan, out, on_progress=progress)
+    console.print(findings_table(findings))
+    for q in findings["answers"]:
+        console.print(f"{q['question']} [bold]{q['answer']}[/]", highlight=False)
     console.print(f"done in {(time.monotonic() - started) / 60:.1f} min: {out}/FINDINGS.md, {out}/report/")
 
 
@@ -101,9 +121,13 @@ def train_command(
     accelerate_config: Annotated[
         Path | None, typer.Option(help="--dry-run: check the batches for this accelerate config's processes.")
     ] = None,
+    verbose: Annotated[
+        bool, typer.Option(help="Also print TRL's raw log dicts (always in RUN/train.log).")
+    ] = False,
 ) -> None:
     """GRPO training on TRL with the paper's settings (rlvrlab/train/config.py lists every key)."""
-    from rlvrlab.train.run import train_from_cli
+    from rlvrlab.console import setup_logging
+    from rlvrlab.train.command import train_command as run_train
 
     if dry_run:
         from rlvrlab.train.dryrun import dry_run_from_cli, format_dry_run
@@ -117,10 +141,13 @@ def train_command(
             fail(str(err))
         console.out(format_dry_run(report), highlight=False)
         raise typer.Exit(2 if report.problems else 0)
+    if verbose:
+        setup_logging(verbose=True)
     if out is None:
         fail("--out RUN_DIR is required (or pass --dry-run)")
     try:
-        message = train_from_cli(
+        run_train(
+            console,
             out=out,
             model=model,
             data=data,
@@ -132,7 +159,6 @@ def train_command(
         )
     except ValueError as err:
         fail(str(err))
-    console.print(message, highlight=False, soft_wrap=True)
 
 
 @app.command("analyze")
@@ -151,18 +177,33 @@ def analyze(
 
 @app.command("report")
 def report(
-    inputs: Annotated[list[Path], typer.Argument(help="Run dirs and/or eval dirs, in any mix.")],
+    inputs: Annotated[list[Path], typer.Argument(help="Run, eval and mechanism dirs, in any mix.")],
     out: Annotated[Path, typer.Option(help="Output folder (index.html, index.md, PNGs).")],
     title: Annotated[str, typer.Option(help="Page title.")] = "rlvrlab report",
     baseline: Annotated[str | None, typer.Option(help="Eval name compared against (default: first).")] = None,
 ) -> None:
-    """Write a static HTML report (plus a markdown twin) of training runs and evals."""
+    """Write a static HTML report (plus a markdown twin) in the shape of the paper's figures."""
     from rlvrlab.folders import check_out
     from rlvrlab.report.command import report_command
 
     try:
         check_out(out, "report", inputs=inputs)
         report_command(console, inputs, out, title, baseline)
+    except ValueError as err:
+        fail(str(err))
+
+
+@app.command("runs")
+def runs(
+    directory: Annotated[Path, typer.Argument(help="Folder to search (default: the current one).")] = Path(
+        "."
+    ),
+) -> None:
+    """List run, eval, label and mechanism folders under DIR: kind, model, reward, steps done, status."""
+    from rlvrlab.report.listing import runs_table
+
+    try:
+        console.print(runs_table(directory))
     except ValueError as err:
         fail(str(err))
 
@@ -501,7 +542,10 @@ app.add_typer(audit_app, name="audit")
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    from rlvrlab.console import quiet_dependencies, setup_logging
+
+    quiet_dependencies()  # before any command imports a Hugging Face library
+    setup_logging()
     app()
 
 

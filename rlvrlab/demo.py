@@ -189,7 +189,7 @@ def eval_dir_for(model: str, out: Path, plan: DemoPlan, seed: int) -> Path:
         seed=seed,
         resume=(out / "config.json").exists(),
     )
-    run_eval(config, progress=False)
+    run_eval(config)
     return out
 
 

@@ -61,31 +61,6 @@ def _eval_summary(folder: Path) -> dict[str, Any]:
     return json.loads((folder / "summary.json").read_text(encoding="utf-8"))["benchmarks"]["sim500"]
 
 
-def _per_problem(folder: Path, key: str, benchmark: str | None = None) -> dict[str, float]:
-    """{problem_id: mean of a per-sample flag} from an eval folder's samples.jsonl (one benchmark's rows
-    when `benchmark` is given)."""
-    from rlvrlab.evaluate.metrics import group_by_problem
-
-    rows = [
-        r for r in read_jsonl(folder / "samples.jsonl") if benchmark is None or r["benchmark"] == benchmark
-    ]
-    return {pid: _mean([float(bool(r.get(key))) for r in g]) for pid, g in group_by_problem(rows).items()}
-
-
-def paired_changes(
-    pairs: list[tuple[Path, Path]], key: str = "correct", benchmark: str | None = None
-) -> list[list[float]]:
-    """(seeds x problems) per-problem changes final - base of a per-sample flag, on the problems every
-    eval covers, in one order (the table `rlvrlab.stats.pooled_change` takes)."""
-    tables = [
-        (_per_problem(base, key, benchmark), _per_problem(final, key, benchmark)) for base, final in pairs
-    ]
-    shared = sorted(set.intersection(*(set(b) & set(f) for b, f in tables)))
-    if not shared:
-        raise ValueError(f"no problem is shared by all of {[str(f) for _, f in pairs]} and their bases")
-    return [[f[pid] - b[pid] for pid in shared] for b, f in tables]
-
-
 def _run_clipping(runs: list[Path]) -> dict[str, float]:
     """Mean over the runs' rollouts of the first-token and other-token clip fractions and |log ratio|."""
     keys = {
@@ -106,6 +81,7 @@ def _finite(value: Any) -> bool:
 
 
 def cell_row(family: str, cell: str, per_seed: list[dict[str, Any]]) -> dict[str, Any]:
+    from rlvrlab.analysis.cells import paired_changes
     from rlvrlab.stats import pooled_change
 
     pairs = [(s["base"], s["final"]) for s in per_seed]

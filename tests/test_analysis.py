@@ -173,7 +173,7 @@ def test_real_transitions_match_raw_files(real_dirs: dict[str, Path]) -> None:
         counts[1] += correct_a
         counts[2] += correct_b
     change = sum(c for c, _ in after.values()) - sum(c for c, _ in before.values())
-    result = transitions(*(load_eval(real_dirs[n])[0] for n in FILES), n_boot=200)
+    result = transitions(*(load_eval(real_dirs[n])[0] for n in FILES))
     assert result["delta_correct"] == change == 156  # reference grades: 180 -> 336 correct
     for row in result["subsets"]:
         n, correct_a, correct_b = expected[row["subset"]]
@@ -235,7 +235,7 @@ def test_k_samples_majority_mode_and_avg_at_k() -> None:
     assert stats["accuracy"] == pytest.approx((1 / 3 + 1 / 2) / 2)  # avg@k: mean of per-problem accuracy
     assert stats["with_code"]["accuracy"] == pytest.approx(2 / 3)  # pooled over samples: 2 of 3 code samples
     assert stats["without_code"]["accuracy"] == 0.0 and stats["samples_per_problem"] == 2
-    result = transitions(before, after, n_boot=100)
+    result = transitions(before, after)
     by = {r["subset"]: r for r in result["subsets"]}
     assert by["Code->Lang"]["n_problems"] == 1  # p: 2/3 code -> 1/3 code
     assert by["Lang->Code"]["n_problems"] == 1  # q: a 1/2 tie counts as Lang -> 2/2 code
@@ -246,7 +246,7 @@ def test_k_samples_majority_mode_and_avg_at_k() -> None:
 def test_zero_overall_change_gives_none_with_note() -> None:
     a = eval_set_from_rows(_rows({"p": [(True, True)], "q": [(False, False)]}), "a", "b")
     b = eval_set_from_rows(_rows({"p": [(False, False)], "q": [(True, True)]}), "z", "b")
-    result = transitions(a, b, n_boot=50)
+    result = transitions(a, b)
     assert result["delta_correct"] == 0 and "zero" in result["note"]
     assert all(r["partial_contribution"] is None for r in result["subsets"])
 
@@ -275,7 +275,9 @@ def test_analyze_two_evals_one_benchmark_each(tmp_path: Path) -> None:
     result = analyze_evals([tmp_path / "a", tmp_path / "b"], n_boot=50)
     assert [(e["name"], e["benchmark"]) for e in result["evals"]][:2] == [("a", "math500"), ("a", "aime24")]
     assert [t["benchmark"] for t in result["transitions"]] == ["math500", "aime24"]
-    assert result["transitions"][0]["subsets"][2]["partial_contribution"] == 1.0  # Lang->Code
+    lang_to_code = result["transitions"][0]["subsets"][2]
+    assert lang_to_code["delta_correct"] == 1.0  # the one problem went Lang -> Code and became correct
+    assert lang_to_code["partial_contribution"] is None  # one problem: no interval, so no shares
 
 
 # ---------------------------------------------------------------- training runs

@@ -56,7 +56,7 @@ def _keys(rows: list[dict]) -> list[tuple[str, str, int]]:
 
 
 def test_eval_tiny_model_writes_samples_and_summary(tiny_model_dir: Path, tmp_path: Path) -> None:
-    summary = run_eval(_config(tiny_model_dir, tmp_path), progress=False)
+    summary = run_eval(_config(tiny_model_dir, tmp_path))
     rows = read_jsonl(tmp_path / "samples.jsonl")
     assert all(set(r) == ROW_FIELDS for r in rows)
     ids = {b: [p.id for p in load_problems(b, limit=3)] for b in ("math500", "aime24")}
@@ -97,7 +97,7 @@ def test_resume_after_crash_mid_run_matches_uninterrupted_run(
 ) -> None:
     """A crash inside the 4th batch loses only that batch; resuming fills exactly the gap and, because
     batches are planned and seeded independently of what is done, gives the uninterrupted samples."""
-    run_eval(_config(tiny_model_dir, tmp_path / "full"), progress=False)
+    run_eval(_config(tiny_model_dir, tmp_path / "full"))
     full = {
         (r["benchmark"], r["problem_id"], r["sample_index"]): r["response"]
         for r in read_jsonl(tmp_path / "full" / "samples.jsonl")
@@ -120,15 +120,15 @@ def test_resume_after_crash_mid_run_matches_uninterrupted_run(
 
     monkeypatch.setattr(run_module, "make_generator", crashing_make)
     with pytest.raises(_Crash):
-        run_eval(_config(tiny_model_dir, tmp_path / "crash"), progress=False)
+        run_eval(_config(tiny_model_dir, tmp_path / "crash"))
     partial = read_jsonl(tmp_path / "crash" / "samples.jsonl")
     assert 0 < len(partial) < len(full)
     with open(tmp_path / "crash" / "samples.jsonl", "a") as handle:
         handle.write('{"benchmark": "aime24", "problem_id": "1')  # and a write torn by the crash
     monkeypatch.setattr(run_module, "make_generator", real_make)
     with pytest.raises(ValueError, match="--resume"):
-        run_eval(_config(tiny_model_dir, tmp_path / "crash"), progress=False)
-    run_eval(_config(tiny_model_dir, tmp_path / "crash", resume=True), progress=False)
+        run_eval(_config(tiny_model_dir, tmp_path / "crash"))
+    run_eval(_config(tiny_model_dir, tmp_path / "crash", resume=True))
     resumed = read_jsonl(tmp_path / "crash" / "samples.jsonl")
     assert _keys(resumed) == sorted(full)  # nothing missing, nothing duplicated
     assert {(r["benchmark"], r["problem_id"], r["sample_index"]): r["response"] for r in resumed} == full
@@ -137,13 +137,12 @@ def test_resume_after_crash_mid_run_matches_uninterrupted_run(
 def test_resume_refuses_a_changed_protocol(tiny_model_dir: Path, tmp_path: Path) -> None:
     run_eval(
         _config(tiny_model_dir, tmp_path, benchmarks=("math500",), overrides=("max_new_tokens=4",)),
-        progress=False,
     )
     changed = _config(
         tiny_model_dir, tmp_path, benchmarks=("math500",), overrides=("max_new_tokens=8",), resume=True
     )
     with pytest.raises(ValueError, match="different math500 protocol"):
-        run_eval(changed, progress=False)
+        run_eval(changed)
     # resuming with another benchmark added is fine; the summary keeps the finished one
     more = _config(
         tiny_model_dir,
@@ -152,7 +151,7 @@ def test_resume_refuses_a_changed_protocol(tiny_model_dir: Path, tmp_path: Path)
         overrides=("max_new_tokens=4", "aime24.n_samples=2"),
         resume=True,
     )
-    summary = run_eval(more, progress=False)
+    summary = run_eval(more)
     assert set(summary["benchmarks"]) == {"math500", "aime24"}
     assert summary["benchmarks"]["math500"]["n_samples"] == 3
 
@@ -222,6 +221,7 @@ def test_cli_eval_and_bad_input(tiny_model_dir: Path, tmp_path: Path) -> None:
     base = ["eval", "--model", str(tiny_model_dir), "--benchmarks", "math500", "--limit", "2"]
     result = runner.invoke(app, [*base, "--set", "max_new_tokens=4", "--out", str(tmp_path / "a")])
     assert result.exit_code == 0, result.output
+    assert "math500: 2/2 samples" in result.output and "acc [95% CI]" in result.output  # progress, summary
     assert (
         json.loads((tmp_path / "a" / "summary.json").read_text())["benchmarks"]["math500"]["n_problems"] == 2
     )

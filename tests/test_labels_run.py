@@ -174,6 +174,7 @@ def test_cli_labels_a_tiny_model(tiny_model_dir: Path, tmp_path: Path):
     args += ["--samples", "4", "--limit", "3", "--max-new-tokens", "8", "--batch-size", "12"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
+    assert "labelling: 3/3 problems" in result.output and "label accuracy" in result.output
     rows = read_jsonl(out / "all.jsonl")
     assert [r["n_samples"] for r in rows] == [4, 4, 4]
     assert all(0 <= r["n_answers"] <= 4 and (r["label"] == "") == (r["n_answers"] == 0) for r in rows)

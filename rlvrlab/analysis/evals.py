@@ -15,8 +15,10 @@ Choices, stated once:
 - Transitions: a problem's mode in an eval is Code when a strict majority of its samples use code
   (ties count as Lang; with one sample this is that sample's mode). Correct counts inside a subset are
   sums of per-problem accuracies (whole numbers with one sample per problem).
-- Partial contribution of subset d = (correct_after_d - correct_before_d) / (overall change); when the
-  overall change is zero it is None and the result carries a note instead of dividing by zero.
+- Partial contribution of subset d = (correct_after_d - correct_before_d) / (overall change), given only
+  when the overall change is significant (its 95% interval, `rlvrlab.stats.pooled_change` of the
+  per-problem differences, excludes zero). Otherwise it is None and
+  the result carries a note: dividing by a change that may be zero gives numbers like 600% and -500%.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import numpy as np
 
 from rlvrlab.data import read_jsonl
 from rlvrlab.metrics import accuracy_where, code_flags, has_boxed_answer, problem_accuracy, rate
-from rlvrlab.stats import bootstrap_ci, bootstrap_ratio_ci, paired_bootstrap_ci
+from rlvrlab.stats import bootstrap_ci, bootstrap_ratio_ci
 
 logger = logging.getLogger(__name__)
 
@@ -189,11 +191,13 @@ def _problem_table(ev: EvalSet, detector: Detector) -> dict[str, tuple[float, bo
     }
 
 
-def transitions(
-    before: EvalSet, after: EvalSet, detector: Detector = "paper", n_boot: int = 2000
-) -> dict[str, Any]:
+def transitions(before: EvalSet, after: EvalSet, detector: Detector = "paper") -> dict[str, Any]:
     """The Code->Code / Code->Lang / Lang->Code / Lang->Lang table between two evals of one benchmark,
-    with per-subset accuracy before -> after and partial contributions of the overall change."""
+    with per-subset accuracy before -> after and partial contributions of the overall change. The change's
+    interval is `rlvrlab.stats.pooled_change` of the per-problem differences (one seed: the paired t
+    interval), the interval the report's headline gives the same change."""
+    from rlvrlab.stats import pooled_change
+
     if before.benchmark != after.benchmark:
         raise ValueError(f"transitions: different benchmarks ({before.benchmark!r} vs {after.benchmark!r})")
     table_a, table_b = _problem_table(before, detector), _problem_table(after, detector)
@@ -209,6 +213,8 @@ def transitions(
     acc_b = np.array([table_b[p][0] for p in common])
     label = np.array([_mode(table_a[p][1]) + "->" + _mode(table_b[p][1]) for p in common])
     change = float(acc_b.sum() - acc_a.sum())
+    pooled = pooled_change([acc_b - acc_a])
+    significant = bool(change) and pooled.excludes_zero
     rows = []
     for subset in TRANSITIONS:
         inside = label == subset
@@ -222,10 +228,9 @@ def transitions(
                 "correct_before": float(acc_a[inside].sum()),
                 "correct_after": float(acc_b[inside].sum()),
                 "delta_correct": delta,
-                "partial_contribution": delta / change if change else None,
+                "partial_contribution": delta / change if significant else None,
             }
         )
-    mean_change, low, high = paired_bootstrap_ci(acc_a, acc_b, n_boot=n_boot)
     return {
         "benchmark": before.benchmark,
         "before": before.name,
@@ -235,10 +240,17 @@ def transitions(
         "accuracy_before": float(acc_a.mean()),
         "accuracy_after": float(acc_b.mean()),
         "delta_correct": change,
-        "accuracy_change_ci95": [mean_change, low, high],
+        "accuracy_change_ci95": [pooled.mean, pooled.low, pooled.high],
         "subsets": rows,
-        "note": None if change else "overall change is zero: partial contributions are undefined (None)",
+        "significant": significant,
+        "note": None if significant else _not_significant(change),
     }
+
+
+def _not_significant(change: float) -> str:
+    if not change:
+        return "overall change is zero: partial contributions are undefined (n/a)"
+    return "overall change not significant (95% interval includes zero): partial contributions n/a"
 
 
 def _mode(code: bool) -> str:
@@ -258,7 +270,7 @@ def analyze_evals(paths: list[Path], n_boot: int = 2000) -> dict[str, Any]:
         shared = [ev for ev in sets[0] if ev.benchmark in after]
         if not shared:
             raise ValueError(f"analyze: {paths[0]} and {paths[1]} share no benchmark")
-        result["transitions"] = [transitions(ev, after[ev.benchmark], n_boot=n_boot) for ev in shared]
+        result["transitions"] = [transitions(ev, after[ev.benchmark]) for ev in shared]
     return result
 
 

@@ -117,7 +117,10 @@ def eval_command(
         batch_size=batch_size or DEFAULT_BATCH_SIZE.get(backend, 16),
         seed=seed,
     )
-    summary = run_eval(config)
+    from rlvrlab.console import EvalProgress
+
+    with EvalProgress(console) as progress:
+        summary = run_eval(config, on_progress=progress)
     console.print(summary_table(summary))
     console.print(f"results in {out}/samples.jsonl and {out}/summary.json")
 

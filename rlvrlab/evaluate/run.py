@@ -48,7 +48,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import torch
-from tqdm.auto import tqdm
 
 from rlvrlab.data import Problem, append_jsonl, load_problems, read_jsonl
 from rlvrlab.data.load import drop_torn_tail
@@ -119,8 +118,13 @@ class EvalConfig:
         return {b: resolve_protocol(b, overrides) for b in self.benchmarks}
 
 
-def run_eval(config: EvalConfig, progress: bool = True) -> dict[str, Any]:
-    """Evaluate `config.model` on every benchmark; returns the summary (also written to summary.json)."""
+# on_progress(benchmark, samples done, samples in total, rows of the batch just finished)
+ProgressFn = Callable[[str, int, int, list[dict[str, Any]]], None]
+
+
+def run_eval(config: EvalConfig, on_progress: ProgressFn | None = None) -> dict[str, Any]:
+    """Evaluate `config.model` on every benchmark; returns the summary (also written to summary.json).
+    Prints nothing; `on_progress` is called after every batch (the CLI draws its progress bar from it)."""
     out = Path(config.out)
     protocols = config.protocols()
     model_path = resolve_model(config.model)
@@ -156,7 +160,7 @@ def run_eval(config: EvalConfig, progress: bool = True) -> dict[str, Any]:
             done={(r["problem_id"], r["sample_index"]) for r in done},
             on_rows=lambda rows: append_jsonl(out / SAMPLES_FILE, rows),
             grading_timeout=config.grading_timeout,
-            progress=progress,
+            on_progress=on_progress,
         )
         wanted = {p.id for p in problems}
         rows = [r for r in done + new if r["problem_id"] in wanted]
@@ -228,7 +232,7 @@ def evaluate_problems(
     done: set[tuple[str, int]] | None = None,
     on_rows: Callable[[list[dict[str, Any]]], None] | None = None,
     grading_timeout: float = 5.0,
-    progress: bool = True,
+    on_progress: ProgressFn | None = None,
 ) -> list[dict[str, Any]]:
     """Generate and grade every (problem, sample) not in `done`; returns the new rows, passing each
     finished batch to `on_rows` first (the run loop appends it to samples.jsonl)."""
@@ -243,9 +247,8 @@ def evaluate_problems(
     batches = plan_batches(problems, prompts, protocol.n_samples, generator.batch_size)
     total = sum(len(b) for b in batches)
     n_done = sum((problems[i].id, s) in done for b in batches for i, s in b)
-    bar = tqdm(
-        total=total, initial=n_done, desc=benchmark, unit="sample", disable=not progress, dynamic_ncols=True
-    )
+    if on_progress is not None:
+        on_progress(benchmark, n_done, total, [])
     new_rows: list[dict[str, Any]] = []
     for number, batch in enumerate(batches):
         todo = [(i, s) for i, s in batch if (problems[i].id, s) not in done]
@@ -261,8 +264,9 @@ def evaluate_problems(
         if on_rows is not None:
             on_rows(rows)
         new_rows.extend(rows)
-        bar.update(len(rows))
-    bar.close()
+        n_done += len(rows)
+        if on_progress is not None:
+            on_progress(benchmark, n_done, total, rows)
     return new_rows
 
 
@@ -354,7 +358,6 @@ def quick_eval(
                 get_prompt(prompt),
                 benchmark=benchmark,
                 seed=seed,
-                progress=False,
             )
     finally:
         model.train(was_training)

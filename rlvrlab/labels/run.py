@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import zlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -98,38 +99,45 @@ def prepare_out_dir(out_dir: Path, options: LabelOptions, resume: bool) -> dict[
     return done
 
 
-def sample_answers(problems: list[Problem], generator: Any, options: LabelOptions, out_dir: Path) -> int:
-    """Sample and extract answers for `problems`, appending one row per problem after each chunk.
+def sample_answers(
+    problems: list[Problem],
+    generator: Any,
+    options: LabelOptions,
+    out_dir: Path,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Sample and extract answers for `problems`, appending one row per problem after each chunk;
+    `on_progress(problems done, problems in total)` after each chunk (nothing is printed here).
 
     Each chunk's seed comes from (seed, first problem id), so a resumed run samples the same way."""
-    from tqdm import tqdm
-
     from rlvrlab.generate import GenerationParams
     from rlvrlab.grading import extract_answer
     from rlvrlab.prompts import get_prompt
 
     spec = get_prompt(options.prompt)
     k = options.samples
-    with tqdm(total=len(problems), desc="labelling", unit="problem") as bar:
-        for start in range(0, len(problems), options.problems_per_chunk):
-            chunk = problems[start : start + options.problems_per_chunk]
-            params = GenerationParams(
-                temperature=options.temperature,
-                top_p=options.top_p,
-                max_new_tokens=options.max_new_tokens,
-                stop=spec.stop,
-                seed=zlib.crc32(f"{options.seed}:{chunk[0].id}".encode()),
-            )
-            prompts = [spec.render(p.problem, generator.tokenizer) for p in chunk for _ in range(k)]
-            samples = generator.generate(prompts, params)
-            rows = []
-            for j, p in enumerate(chunk):
-                mine = samples[j * k : (j + 1) * k]
-                answers = [extract_answer(s.text, spec.answer_mode) for s in mine]
-                n_truncated = sum(s.finish_reason == "length" for s in mine)
-                rows.append({"id": p.id, "answers": answers, "n_samples": k, "n_truncated": n_truncated})
-            append_jsonl(out_dir / ANSWERS_FILE, rows)
-            bar.update(len(chunk))
+    if on_progress is not None:
+        on_progress(0, len(problems))
+    for start in range(0, len(problems), options.problems_per_chunk):
+        chunk = problems[start : start + options.problems_per_chunk]
+        params = GenerationParams(
+            temperature=options.temperature,
+            top_p=options.top_p,
+            max_new_tokens=options.max_new_tokens,
+            stop=spec.stop,
+            seed=zlib.crc32(f"{options.seed}:{chunk[0].id}".encode()),
+        )
+        prompts = [spec.render(p.problem, generator.tokenizer) for p in chunk for _ in range(k)]
+        samples = generator.generate(prompts, params)
+        rows = []
+        for j, p in enumerate(chunk):
+            mine = samples[j * k : (j + 1) * k]
+            answers = [extract_answer(s.text, spec.answer_mode) for s in mine]
+            n_truncated = sum(s.finish_reason == "length" for s in mine)
+            rows.append({"id": p.id, "answers": answers, "n_samples": k, "n_truncated": n_truncated})
+        append_jsonl(out_dir / ANSWERS_FILE, rows)
+        if on_progress is not None:
+            on_progress(start + len(chunk), len(problems))
     return len(problems)
 
 
@@ -219,6 +227,7 @@ def run_labelling(
     resume: bool = False,
     batch_size: int = 16,
     generator: Any = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Whole job: load problems, sample what is missing, label, write outputs; returns the stats.
 
@@ -243,6 +252,6 @@ def run_labelling(
             from rlvrlab.generate import make_generator
 
             generator = make_generator(backend, options.model, batch_size=batch_size)
-        sample_answers(todo, generator, options, out_dir)
+        sample_answers(todo, generator, options, out_dir, on_progress)
         done = {str(r["id"]): r["answers"] for r in read_jsonl(out_dir / ANSWERS_FILE)}
     return write_label_sets(problems, done, options, out_dir)

@@ -32,7 +32,8 @@ def analyze_command(console: Any, paths: list[Path], as_json: bool, n_boot: int 
     for transition in result.get("transitions", []):
         console.print(to_rich(transition_table(transition)))
     if result.get("transitions"):
-        console.print(to_rich(contribution_table(result["transitions"])))
+        compared = [(f"{t['before']} -> {t['after']}", t) for t in result["transitions"]]
+        console.print(to_rich(contribution_table(compared)))
     return result
 
 

@@ -1,12 +1,19 @@
-"""A static report: index.html + PNG plots + a markdown twin (index.md), readable offline.
+"""A static report in the shape of the paper's figures: index.html + PNGs + a markdown twin (index.md).
 
-`write_report(inputs, out)` takes any mix of run dirs (RUN_DIR/metrics.jsonl) and eval dirs
-(EVAL_DIR/samples.jsonl). Eval dirs found inside a run dir (up to two levels down) are included and
-named "<run>/<sub dir>". No JavaScript, no CDN, no external fonts: images are PNG files next to
-index.html with relative links, styles are inline.
-
-Transitions: per benchmark, every eval is compared with one baseline eval, by default the first one
-given (pass `baseline=<eval name>` to choose), so "before" is always the same checkpoint.
+`write_report(inputs, out)` takes any mix of run folders (RUN/metrics.jsonl), eval folders
+(EVAL/samples.jsonl) and mechanism-lab folders (mechanism.json). Eval folders inside a run folder (up to
+two levels down) are that run's evals, named "<run>/<sub folder>". The page, in order:
+1. Headline (the paper's Figure 1): accuracy and code-rate change per reward (colours) and model
+   (groups), 95% intervals pooled over seeds x problems; runs are grouped into cells and paired with base
+   evals by `rlvrlab.analysis.cells`. With evals only, every eval is compared with the baseline eval.
+2. Training dynamics: small multiples, one panel per reward cell (clip on and off side by side), one
+   line per model, for code rate, accuracy, clip fractions, sampled-token probability, entropy.
+3. Code/Lang transitions: one compact figure per comparison; partial contributions only where the
+   change is significant.
+4. The mechanism lab's figure and arms, when a mechanism folder is given.
+5. Per-eval detail (accuracy by reasoning mode), per-run table, sources.
+No JavaScript, no CDN, no external fonts: PNGs sit next to index.html with relative links, styles inline.
+Every string from the inputs (folder, model and reward names) is HTML-escaped; index.md escapes it too.
 """
 
 from __future__ import annotations
@@ -14,203 +21,382 @@ from __future__ import annotations
 import html
 import logging
 import re
+import shutil
+import struct
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from rlvrlab.analysis.evals import EvalSet, eval_stats, load_eval, transitions
-from rlvrlab.analysis.runs import CURVE_GROUPS, RunCurves, is_run_dir, load_run, run_summary
+from rlvrlab.analysis.cells import (
+    Cell,
+    CellChange,
+    EvalDir,
+    RunPair,
+    cell_changes,
+    change_of,
+    group_cells,
+    model_name,
+    pair_runs,
+    read_eval_dir,
+    reward_label,
+)
+from rlvrlab.analysis.evals import eval_stats, transitions
+from rlvrlab.analysis.runs import is_run_dir, load_run, run_summary
 from rlvrlab.report import plots
+from rlvrlab.report.mechanism import Mechanism, is_mechanism_dir, load_mechanism, mechanism_table
 from rlvrlab.report.tables import (
     Table,
     contribution_table,
     eval_table,
-    pct,
+    headline_table,
+    md_code,
+    md_text,
     run_table,
     to_html,
     to_markdown,
     transition_table,
 )
-from rlvrlab.sweep.discover import is_sweep_dir, sweep_inputs
 
 logger = logging.getLogger(__name__)
 
+# (figure title, y label, metric) for the training-dynamics small multiples, in the paper's order
+DYNAMICS: tuple[tuple[str, str, str], ...] = (
+    ("Code rate", "fraction using code", "train/code_rate"),
+    ("Training accuracy (vs ground truth)", "accuracy", "train/accuracy"),
+    ("Clip fraction, low side (ratio < 1-eps, A < 0)", "token fraction", "clip/low_fraction"),
+    ("Clip fraction, high side (ratio > 1+eps, A > 0)", "token fraction", "clip/high_fraction"),
+    ("Mean probability of sampled tokens", "probability", "policy/mean_token_prob"),
+    ("Policy entropy", "nats / token", "policy/entropy"),
+    ("Mean total reward", "reward", "reward/total/mean"),
+)
+
 _CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 1400px;
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 1.5rem auto; max-width: 1360px;
        padding: 0 1rem; color: #222; line-height: 1.4; }
-h1 { border-bottom: 2px solid #4c72b0; padding-bottom: .3rem; }
-h2 { margin-top: 2.2rem; color: #2a4a80; }
-table { border-collapse: collapse; margin: .8rem 0; font-size: .85rem; }
+h1 { border-bottom: 2px solid #4c72b0; padding-bottom: .3rem; font-size: 1.6rem; }
+h2 { margin-top: 2rem; color: #2a4a80; } h3 { margin: 1.2rem 0 .3rem; font-size: 1rem; }
+table { border-collapse: collapse; margin: .8rem 0; font-size: .82rem; max-width: 100%; }
 caption { text-align: left; font-weight: 600; padding: .3rem 0; }
-th, td { border: 1px solid #ccd; padding: .25rem .5rem; text-align: right; white-space: nowrap; }
-th { background: #eef2f8; } td:first-child, th:first-child { text-align: left; }
+th, td { border: 1px solid #ccd; padding: .2rem .45rem; text-align: right; vertical-align: top; }
+th { background: #eef2f8; } .name { text-align: left; }
+td.name { overflow-wrap: anywhere; max-width: 24rem; }
 tbody tr:nth-child(even) { background: #f8f9fb; }
-.note { font-size: .8rem; color: #555; max-width: 60rem; }
-.plots { display: flex; flex-wrap: wrap; gap: .8rem; }
-.plots figure { margin: 0; flex: 0 1 calc(50% - .4rem); min-width: 420px; }
-.plots img { width: 100%; border: 1px solid #dde; }
-figcaption { font-size: .75rem; color: #555; }
-.scroll { overflow-x: auto; }
+.note { font-size: .8rem; color: #555; max-width: 62rem; }
+figure { margin: .6rem 0; } figure img { max-width: 100%; height: auto; border: 1px solid #dde; }
+.grid { display: flex; flex-wrap: wrap; gap: .6rem; } .grid figure { margin: 0; }
+figcaption { font-size: .75rem; color: #555; max-width: 60rem; }
+details { margin: .6rem 0; } summary { cursor: pointer; color: #2a4a80; }
+code { overflow-wrap: anywhere; }
 """
 
 
 @dataclass
 class _Section:
-    """One report section: heading, intro text, tables, and (file name, caption) images."""
+    """One report section: heading, intro text, then blocks in order (tables, images, collapsed tables)."""
 
     heading: str
     intro: str = ""
-    tables: list[Table] = field(default_factory=list)
-    images: list[tuple[str, str]] = field(default_factory=list)
+    blocks: list[tuple[str, Any]] = field(default_factory=list)  # ("table", Table) | ("images", [...])
+
+    def table(self, table: Table) -> None:
+        self.blocks.append(("table", table))
+
+    def images(self, images: list[tuple[str, str]], grid: bool = False) -> None:
+        if images:
+            self.blocks.append(("grid" if grid else "images", images))
+
+    def details(self, summary: str, tables: list[Table]) -> None:
+        if tables:
+            self.blocks.append(("details", (summary, tables)))
+
+
+@dataclass
+class _Inputs:
+    runs: list[tuple[str, Path]] = field(default_factory=list)
+    evals: list[tuple[str, Path]] = field(default_factory=list)
+    mechanisms: list[tuple[str, Path]] = field(default_factory=list)
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "x"
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:60] or "x"
 
 
-def collect_inputs(inputs: list[Path]) -> tuple[list[tuple[str, Path]], list[tuple[str, Path]]]:
-    """(runs, evals) as (name, path); a path that is neither raises ValueError naming it."""
-    runs: list[tuple[str, Path]] = []
-    evals: list[tuple[str, Path]] = []
-    for path in map(Path, inputs):
+def collect_inputs(inputs: list[Path]) -> _Inputs:
+    """Runs, evals and mechanism folders as (name, path); a sweep folder (`rlvr sweep --out`) stands for its
+    base evals and runs. A path that is none of these raises ValueError naming it."""
+    from rlvrlab.sweep.discover import is_sweep_dir, sweep_inputs
+
+    found = _Inputs()
+    expanded = [q for p in map(Path, inputs) for q in (sweep_inputs(p) if is_sweep_dir(p) else [p])]
+    for path in expanded:
         if is_run_dir(path):
-            runs.append((path.name, path))
+            found.runs.append((path.name, path))
             nested = sorted(path.glob("*/samples.jsonl")) + sorted(path.glob("*/*/samples.jsonl"))
-            evals += [(f"{path.name}/{s.parent.relative_to(path).as_posix()}", s.parent) for s in nested]
+            found.evals += [
+                (f"{path.name}/{s.parent.relative_to(path).as_posix()}", s.parent) for s in nested
+            ]
         elif (path / "samples.jsonl").is_file() or (path.is_file() and path.suffix == ".jsonl"):
-            evals.append((path.name if path.is_dir() else path.stem, path))
+            found.evals.append((path.name if path.is_dir() else path.stem, path))
+        elif is_mechanism_dir(path):
+            found.mechanisms.append((path.name, path))
         else:
-            raise ValueError(f"{path}: neither a run dir (metrics.jsonl) nor an eval dir (samples.jsonl)")
-    for kind, items in (("run", runs), ("eval", evals)):
+            raise ValueError(
+                f"{path}: neither a run dir (metrics.jsonl), an eval dir (samples.jsonl) nor a mechanism "
+                "dir (mechanism.json)"
+            )
+    for kind, items in (("run", found.runs), ("eval", found.evals), ("mechanism", found.mechanisms)):
         names = [name for name, _ in items]
         if len(set(names)) != len(names):
             raise ValueError(
-                f"report: two {kind}s share a name ({names}); runs are grouped by directory name"
+                f"report: two {kind}s share a name ({names}); they are told apart by folder name"
             )
-    return runs, evals
+    return found
 
 
-def _run_section(runs: list[RunCurves], out: Path) -> _Section:
-    section = _Section(
-        "Training runs",
-        "Per-step curves from each run's metrics.jsonl, all runs overlaid (one colour per run). "
-        "Missing metrics are left out, not filled in.",
-        tables=[run_table([run_summary(r) for r in runs])],
+class _Images:
+    """Unique, safe PNG names in the output folder; every figure is saved through `plots.save_figure`."""
+
+    def __init__(self, out: Path) -> None:
+        self.out, self.used = out, set()
+
+    def name(self, stem: str) -> str:
+        base, i = _slug(stem), 1
+        name = f"{base}.png"
+        while name in self.used:
+            i += 1
+            name = f"{base}-{i}.png"
+        self.used.add(name)
+        return name
+
+    def save(self, fig: Any, stem: str) -> str | None:
+        if fig is None:
+            return None
+        name = self.name(stem)
+        plots.save_figure(fig, self.out / name)
+        return name
+
+
+def _headline_section(changes: list[CellChange], images: _Images, eval_only: bool) -> _Section:
+    intro = (
+        "Change of accuracy and of the code-reasoning rate after training, per reward (colour) "
+        "and model (group), as in the paper's Figure 1. Error bars: 95% intervals pooled over seeds and "
+        "problems; each run's final eval is paired with the base eval of its model on the same problems."
     )
-    for title, ylabel, pattern in CURVE_GROUPS:
-        name = f"curve-{_slug(title)}.png"
-        if plots.plot_curve_group(runs, title, ylabel, pattern, out / name):
-            section.images.append((name, title))
+    if eval_only:
+        intro = (
+            "Every eval compared with the baseline eval on the problems both cover (95% paired intervals)."
+        )
+    section = _Section("Headline: what training changed", intro)
+    for bench in dict.fromkeys(c.benchmark for c in changes):
+        mine = [c for c in changes if c.benchmark == bench]
+        name = images.save(plots.headline_figure(mine, bench), f"headline-{bench}")
+        section.images([(name, f"Accuracy and code-rate change on {bench}")])
+    section.table(headline_table(changes))
     return section
 
 
-def _eval_section(stats: list[dict[str, Any]], out: Path) -> _Section:
+def _dynamics_section(cells: list[Cell], images: _Images) -> _Section:
     section = _Section(
-        "Evaluations",
-        'Code reasoning (the paper\'s rule: the response mentions "python") and accuracy by mode.',
-        tables=[eval_table(stats)],
+        "Training dynamics",
+        "One panel per reward (clip on and off side by side), one line per model: the mean over seeds, "
+        "the band spans the seeds. From each run's metrics.jsonl; missing metrics are left out.",
     )
-    if plots.plot_eval_accuracy(stats, out / "eval-accuracy.png"):
-        section.images.append(("eval-accuracy.png", "Accuracy overall / with / without code"))
+    panels: dict[str, dict[str, list[Any]]] = {}
+    for cell in cells:
+        panels.setdefault(cell.label, {}).setdefault(cell.group, []).extend(p.run for p in cell.pairs)
+    ordered = list(panels.items())
+    eval_metrics = sorted(
+        {m for c in cells for p in c.pairs for m in p.run.curves if re.match(r"^eval/[^/]+/accuracy$", m)}
+    )
+    rows = list(DYNAMICS) + [
+        (f"In-training eval accuracy ({m.split('/')[1]})", "accuracy", m) for m in eval_metrics
+    ]
+    for title, ylabel, metric in rows:
+        name = images.save(plots.dynamics_figure(ordered, metric, title, ylabel), f"dynamics-{metric}")
+        if name:
+            section.images([(name, f"{title}: {metric} in metrics.jsonl")])
     return section
 
 
-def _pairs(evals: list[EvalSet], baseline: str | None) -> list[tuple[EvalSet, EvalSet]]:
-    """(baseline, other) per benchmark; the baseline is the named eval, else the first one given."""
-    by_benchmark: dict[str, list[EvalSet]] = {}
-    for ev in evals:
-        by_benchmark.setdefault(ev.benchmark, []).append(ev)
-    pairs = []
-    for group in by_benchmark.values():
-        base = next((ev for ev in group if ev.name == baseline), group[0])
-        pairs += [(base, ev) for ev in group if ev is not base]
-    return pairs
-
-
-def _transition_section(results: list[dict[str, Any]], out: Path) -> _Section:
+def _transition_section(compared: list[tuple[str, dict[str, Any]]], images: _Images) -> _Section:
     section = _Section(
-        "Code/Lang transitions and partial contributions",
-        "Per problem, the mode (Code when most samples use code, else Lang) before and after; partial "
-        "contribution = change in correct answers inside a subset / overall change.",
-        tables=[contribution_table(results), *(transition_table(r) for r in results)],
+        "Code/Lang transitions",
+        "Per problem, the reasoning mode before and after (Code when most samples mention python, else "
+        "Lang). Bars: accuracy points each subset adds; they sum to the overall change (dashed). Partial "
+        "contributions are given only where the overall change's 95% interval excludes zero.",
     )
-    for r in results:
-        name = f"transition-{_slug(r['benchmark'])}-{_slug(r['before'])}-{_slug(r['after'])}.png"
-        if plots.plot_transition(r, out / name):
-            section.images.append((name, f"{r['before']} -> {r['after']} on {r['benchmark']}"))
+    figures = []
+    for title, result in compared:
+        name = images.save(
+            plots.transition_figure(result, title), f"transition-{title}-{result['benchmark']}"
+        )
+        figures.append((name, f"{title} on {result['benchmark']}"))
+    section.images(figures, grid=True)
+    section.table(contribution_table(compared))
+    section.details("Transition tables, one per comparison", [transition_table(r) for _, r in compared])
     return section
 
 
-def _sweep_section(sweeps: list[Path], out: Path) -> _Section:
-    """The headline of sweep folders (rlvrlab.sweep.discover): accuracy change per condition and model,
-    pooled over seeds and problems, as a table and one figure per benchmark."""
-    from rlvrlab.sweep.discover import headline_rows, plot_headline
-
-    rows = [row for sweep in sweeps for row in headline_rows(sweep)]
-    table = Table(
-        "Accuracy change per model and condition (points; 95% interval over seeds x problems)",
-        [
-            "model",
-            "condition",
-            "benchmark",
-            "seeds",
-            "problems",
-            "accuracy base -> final",
-            "change",
-            "code rate change",
-        ],
-    )
-    for r in rows:
-        table.rows.append(
-            [r["model"], r["condition"], r["benchmark"], ", ".join(map(str, r["seeds"])), str(r["n_problems"]),
-             f"{pct(r['accuracy_base'])} -> {pct(r['accuracy_final'])}",
-             _change(r["accuracy_change"], r["accuracy_change_ci95"]),
-             _change(r["code_rate_change"], r["code_rate_change_ci95"])]
-        )  # fmt: skip
+def _mechanism_section(mechanism: Mechanism, images: _Images) -> _Section:
     section = _Section(
-        "Headline: accuracy change after training",
-        "Each cell's final eval against its base model's.",
-        [table],
+        f"Mechanism lab: {mechanism.name}",
+        "A bandit of reasoning modes trained with the paper's GRPO objective (rlvr sim mechanism): per arm, "
+        "the probability of the majority mode and the expected accuracy per rollout.",
     )
-    for benchmark in dict.fromkeys(r["benchmark"] for r in rows):
-        name = f"headline-{_slug(benchmark)}.png"
-        if plot_headline(rows, out / name, benchmark):
-            section.images.append((name, f"Accuracy change on {benchmark}"))
+    name = None
+    if mechanism.figure is not None:
+        name = images.name(f"mechanism-{mechanism.name}")
+        shutil.copyfile(mechanism.figure, images.out / name)
+    else:
+        name = images.save(plots.mechanism_figure(mechanism), f"mechanism-{mechanism.name}")
+    if name:
+        section.images([(name, f"Mechanism lab: {mechanism.name}")])
+    section.table(mechanism_table(mechanism))
     return section
 
 
-def _change(mean: float, ci: list[float]) -> str:
-    return f"{100 * mean:+.1f} [{100 * ci[0]:+.1f}, {100 * ci[1]:+.1f}]"
+def _eval_section(stats: list[dict[str, Any]], images: _Images) -> _Section:
+    section = _Section(
+        "Evaluations in detail",
+        "Accuracy overall, with and without code reasoning (the paper's rule: the response mentions "
+        '"python").',
+    )
+    section.images(
+        [(images.save(plots.eval_accuracy_figure(stats), "eval-accuracy"), "Accuracy by reasoning mode")]
+    )
+    section.table(eval_table(stats))
+    return section
 
 
-def _sweep_pairs(sweeps: list[Path], evals: list[EvalSet]) -> list[tuple[EvalSet, EvalSet]]:
-    """(base eval, cell eval) per benchmark: in a sweep every cell is compared with its own base model."""
-    from rlvrlab.sweep.discover import sweep_cells
+def _runs_section(pairs: list[RunPair]) -> _Section:
+    summaries = []
+    for p in pairs:
+        config = p.run.config
+        summaries.append(
+            {
+                **run_summary(p.run),
+                "model": model_name(config.get("model")),
+                "reward": reward_label(config) if config else "-",
+                "seed": config.get("seed", "-"),
+            }
+        )
+    section = _Section("Training runs", "First and last logged value of each run's headline metrics.")
+    section.table(run_table(summaries))
+    return section
 
-    by_name = {(ev.name, ev.benchmark): ev for ev in evals}
-    pairs = []
-    for cell in (c for sweep in sweeps for c in sweep_cells(sweep) if c.base_dir is not None):
-        for (name, benchmark), ev in by_name.items():
-            if name == f"{cell.name}/eval" and (cell.base_dir.name, benchmark) in by_name:
-                pairs.append((by_name[(cell.base_dir.name, benchmark)], ev))
-    return pairs
+
+def _eval_only_changes(
+    bases: list[EvalDir], baseline: str | None
+) -> tuple[list[CellChange], list[tuple[str, dict]]]:
+    """Without runs: every eval vs the baseline eval (the named one, else the first), per shared benchmark."""
+    if len(bases) < 2:
+        return [], []
+    base = next((e for e in bases if e.name == baseline), bases[0])
+    changes, compared = [], []
+    for other in (e for e in bases if e is not base):
+        for after in other.sets:
+            before = base.benchmark(after.benchmark)
+            if before is None:
+                continue
+            cell = Cell(group=f"vs {base.name}", label=other.name, reward="", clip="on")
+            changes.append(change_of(cell, [(before, after)], (None,)))
+            compared.append((f"{base.name} -> {other.name}", transitions(before, after)))
+    return changes, compared
 
 
-def _page_html(title: str, sources: list[str], sections: list[_Section]) -> str:
-    parts = [f"<h1>{html.escape(title)}</h1>", _sources_html(sources)]
+def _run_comparisons(cells: list[Cell]) -> list[tuple[str, dict[str, Any]]]:
+    compared = []
+    for cell in cells:
+        for pair in cell.pairs:
+            if pair.final is None or pair.base is None:
+                continue
+            for after in pair.final.sets:
+                before = pair.base.benchmark(after.benchmark)
+                if before is not None:
+                    seed = f" · seed {pair.seed}" if pair.seed is not None else ""
+                    compared.append((f"{cell.title}{seed}", transitions(before, after)))
+    return compared
+
+
+def build_sections(found: _Inputs, out: Path, baseline: str | None, n_boot: int) -> list[_Section]:
+    runs = [load_run(path, name) for name, path in found.runs]
+    evals = [read_eval_dir(path, name) for name, path in found.evals]
+    mechanisms = [load_mechanism(path, name) for name, path in found.mechanisms]
+    if baseline is not None and baseline not in {e.name for e in evals}:
+        raise ValueError(f"report: no eval named {baseline!r} (have {sorted(e.name for e in evals)})")
+    pairs, bases = pair_runs(runs, evals, baseline)
+    cells = group_cells(pairs)
+    changes = [c for cell in cells for c in cell_changes(cell)]
+    compared = _run_comparisons(cells)
+    if not runs:
+        changes, compared = _eval_only_changes(bases, baseline)
+    images = _Images(out)
+    sections = []
+    if changes:
+        sections.append(_headline_section(changes, images, eval_only=not runs))
+    if runs:
+        sections.append(_dynamics_section(cells, images))
+    if compared:
+        sections.append(_transition_section(compared, images))
+    sections += [_mechanism_section(mechanism, images) for mechanism in mechanisms]
+    if evals:
+        stats = [eval_stats(s, n_boot) for e in evals for s in e.sets]
+        sections.append(_eval_section(stats, images))
+    if runs:
+        sections.append(_runs_section(pairs))
+    return sections
+
+
+def _png_size(path: Path) -> tuple[int, int] | None:
+    """Width and height from a PNG header (so the page reserves the image's box before it loads)."""
+    head = path.read_bytes()[:24] if path.is_file() else b""
+    return struct.unpack(">II", head[16:24]) if head[:8] == b"\x89PNG\r\n\x1a\n" else None
+
+
+def _figure_html(out: Path, name: str, caption: str, first: bool) -> str:
+    size = _png_size(out / name)
+    dims = f' width="{size[0]}" height="{size[1]}"' if size else ""
+    ident = ' id="headline"' if first else ""
+    return (
+        f'<figure><img{ident} src="{html.escape(name)}" alt="{html.escape(caption)}"{dims}>'
+        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+    )
+
+
+def _page_html(title: str, sources: list[str], sections: list[_Section], out: Path) -> str:
+    parts = [f"<h1>{html.escape(title)}</h1>"]
+    first = True
     for s in sections:
-        parts.append(f"<h2>{html.escape(s.heading)}</h2>\n<p>{html.escape(s.intro)}</p>")
-        parts += [f'<div class="scroll">{to_html(t)}</div>' for t in s.tables]
-        if s.images:
-            figures = "".join(
-                f'<figure><img src="{html.escape(f)}" alt="{html.escape(c)}"><figcaption>{html.escape(c)}</figcaption></figure>'
-                for f, c in s.images
-            )
-            parts.append(f'<div class="plots">{figures}</div>')
+        parts.append(
+            f'<section>\n<h2>{html.escape(s.heading)}</h2>\n<p class="note">{html.escape(s.intro)}</p>'
+        )
+        for kind, block in s.blocks:
+            if kind == "table":
+                parts.append(to_html(block))
+            elif kind == "details":
+                summary, tables = block
+                inner = "".join(to_html(t) for t in tables)
+                parts.append(
+                    f"<details><summary>{html.escape(summary)} ({len(tables)})</summary>{inner}</details>"
+                )
+            else:
+                figures = []
+                for name, caption in block:
+                    figures.append(
+                        _figure_html(out, name, caption, first and s.heading.startswith("Headline"))
+                    )
+                    first = False
+                parts.append(
+                    f'<div class="grid">{"".join(figures)}</div>' if kind == "grid" else "".join(figures)
+                )
+        parts.append("</section>")
+    parts.append(_sources_html(sources))
     body = "\n".join(parts)
     return (
-        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)}</title>"
         f"<style>{_CSS}</style></head>\n<body>\n{body}\n</body></html>\n"
     )
 
@@ -218,15 +404,23 @@ def _page_html(title: str, sources: list[str], sections: list[_Section]) -> str:
 def _sources_html(sources: list[str]) -> str:
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     items = "".join(f"<li><code>{html.escape(s)}</code></li>" for s in sources)
-    return f'<p class="note">Generated {stamp} by rlvrlab from:</p><ul class="note">{items}</ul>'
+    return (
+        f'<h2>Sources</h2><p class="note">Generated {stamp} by rlvrlab from:</p><ul class="note">{items}</ul>'
+    )
 
 
 def _page_markdown(title: str, sources: list[str], sections: list[_Section]) -> str:
-    lines = [f"# {title}", "", "Generated from:", "", *(f"- `{s}`" for s in sources), ""]
+    lines = [f"# {md_text(title)}", ""]
     for s in sections:
-        lines += [f"## {s.heading}", "", s.intro, ""]
-        lines += [to_markdown(t) for t in s.tables]
-        lines += [f"![{c}]({f})\n" for f, c in s.images]
+        lines += [f"## {md_text(s.heading)}", "", md_text(s.intro), ""]
+        for kind, block in s.blocks:
+            if kind == "table":
+                lines.append(to_markdown(block))
+            elif kind == "details":
+                lines += [f"**{md_text(block[0])}**", ""] + [to_markdown(t) for t in block[1]]
+            else:
+                lines += [f"![{md_text(caption)}]({name})\n" for name, caption in block]
+    lines += ["## Sources", "", *(f"- {md_code(s)}" for s in sources), ""]
     return "\n".join(lines)
 
 
@@ -237,30 +431,23 @@ def write_report(
     baseline: str | None = None,
     n_boot: int = 2000,
 ) -> Path:
-    """Analyse run and eval dirs and write OUT/index.html, OUT/index.md and the PNGs; returns index.html."""
+    """Analyse run, eval and mechanism folders; write OUT/index.html, OUT/index.md and the PNGs; returns
+    index.html. Nothing is written when an input is unreadable (the error names it)."""
     if not inputs:
-        raise ValueError("report: give at least one run or eval dir")
+        raise ValueError("report: give at least one run, eval or mechanism dir")
+    found = collect_inputs(inputs)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    sweeps = [Path(p) for p in inputs if is_sweep_dir(Path(p))]  # a sweep folder: its base evals and runs
-    inputs = [q for p in inputs for q in (sweep_inputs(Path(p)) if Path(p) in sweeps else [p])]
-    run_inputs, eval_inputs = collect_inputs(inputs)
-    runs = [load_run(path, name) for name, path in run_inputs]
-    evals = [ev for name, path in eval_inputs for ev in load_eval(path, name)]
-    sections = [_sweep_section(sweeps, out)] if sweeps else []
-    if runs:
-        sections.append(_run_section(runs, out))
-    if evals:
-        sections.append(_eval_section([eval_stats(ev, n_boot) for ev in evals], out))
-    if baseline is not None and baseline not in {ev.name for ev in evals}:
-        raise ValueError(f"report: no eval named {baseline!r} (have {sorted({ev.name for ev in evals})})")
-    pairs = _sweep_pairs(sweeps, evals) if sweeps and baseline is None else _pairs(evals, baseline)
-    if pairs:
-        results = [transitions(a, b, n_boot=n_boot) for a, b in pairs]
-        sections.append(_transition_section(results, out))
+    sections = build_sections(found, out, baseline, n_boot)
     sources = [str(p) for p in inputs]
     (out / "index.md").write_text(_page_markdown(title, sources, sections), encoding="utf-8")
     index = out / "index.html"
-    index.write_text(_page_html(title, sources, sections), encoding="utf-8")
-    logger.info("report: %d runs, %d evals, %d comparisons -> %s", len(runs), len(evals), len(pairs), index)
+    index.write_text(_page_html(title, sources, sections, out), encoding="utf-8")
+    logger.info(
+        "report: %d runs, %d evals, %d sections -> %s",
+        len(found.runs),
+        len(found.evals),
+        len(sections),
+        index,
+    )
     return index

@@ -1,22 +1,39 @@
-"""PNG plots for the report (matplotlib, Agg backend: no display, no fonts or files from the network).
+"""PNG figures for the report (matplotlib, Agg backend: no display, no fonts or files from the network).
 
-Each function writes one PNG and returns whether it drew anything, so the page never links an empty
-plot. Runs keep one colour across every panel (colour = run, line style = metric inside a panel).
+Every figure is drawn at the size the page shows it (`DPI` pixels per inch, images are never scaled up),
+with constrained layout and legends outside the axes, so no legend covers data and no label is cut off;
+`layout_problems` checks that from the artists' bounding boxes (the report's test runs it on every
+figure). Each function returns the Figure; `save_figure` writes and closes it.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from matplotlib.ticker import MaxNLocator
+
 from rlvrlab.analysis.evals import TRANSITIONS
-from rlvrlab.analysis.runs import RunCurves, group_metrics
+from rlvrlab.analysis.runs import RunCurves
 
 logger = logging.getLogger(__name__)
 
-_STYLES = ("-", "--", ":", "-.")
-_DPI = 110
+DPI = 100  # the page shows images at their natural size: 1 inch = 100 CSS pixels
+WIDE = 12.8  # inches: a full-width figure in the 1400 px page
+_FONT = {
+    "font.size": 9,
+    "axes.titlesize": 9.5,
+    "axes.labelsize": 9,
+    "legend.fontsize": 8.5,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+}
+SUBSET_COLOURS = dict(zip(TRANSITIONS, ("#4c72b0", "#dd8452", "#55a868", "#8c8c8c"), strict=True))
 
 
 def _pyplot() -> Any:
@@ -25,96 +42,287 @@ def _pyplot() -> Any:
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
+    plt.rcParams.update(_FONT)
     return plt
 
 
-def run_colours(names: list[str]) -> dict[str, Any]:
-    """A stable colour per run name (tab10, then tab20 past ten runs)."""
+def colours(names: Sequence[str]) -> dict[str, Any]:
+    """A stable colour per name (tab10, then tab20 past ten names)."""
     plt = _pyplot()
     cmap = plt.get_cmap("tab10" if len(names) <= 10 else "tab20")
-    return {name: cmap(i % cmap.N) for i, name in enumerate(names)}
+    return {name: cmap(i % cmap.N) for i, name in enumerate(dict.fromkeys(names))}
 
 
-def plot_curve_group(runs: list[RunCurves], title: str, ylabel: str, pattern: str, path: Path) -> bool:
-    """Overlay every run's metrics matching `pattern` vs step; False (no file) when no run logged any."""
-    plt = _pyplot()
-    colours = run_colours([r.name for r in runs])
-    fig, ax = plt.subplots(figsize=(6.4, 3.6))
-    drawn = 0
-    for run in runs:
-        for i, metric in enumerate(group_metrics(run, pattern)):
-            steps, values = run.curves[metric]
-            label = run.name if len(group_metrics(run, pattern)) == 1 else f"{run.name}: {metric}"
-            marker = "o" if steps.size < 30 else None
-            ax.plot(
-                steps,
-                values,
-                _STYLES[i % len(_STYLES)],
-                color=colours[run.name],
-                label=label,
-                marker=marker,
-                ms=3,
-            )
-            drawn += 1
-    if drawn:
-        ax.set(title=title, xlabel="training step (rollout)", ylabel=ylabel)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, loc="best", ncol=2 if drawn > 6 else 1)
-        fig.tight_layout()
-        fig.savefig(path, dpi=_DPI)
-    plt.close(fig)
-    return drawn > 0
+def wrap(text: str, width: int = 22) -> str:
+    """Break a label that is longer than `width` at ' · ' and ': ' first, then at spaces, so tick labels
+    and titles stay inside their slot."""
+    if len(text) <= width:
+        return text
+    parts = text.replace(" · ", "\n").replace(": ", ":\n").split("\n")
+    return "\n".join(textwrap.fill(p, width, break_long_words=True) for p in parts)
 
 
-def plot_eval_accuracy(stats: list[dict[str, Any]], path: Path) -> bool:
-    """Grouped bars per eval: accuracy overall / with code / without code, code rate as a marker."""
-    if not stats:
-        return False
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(max(6.4, 0.9 * len(stats) + 2), 3.8))
-    width = 0.26
-    labels = [f"{s['name']}\n{s['benchmark']}" for s in stats]
-    series = [
-        ("overall", [s["accuracy"] for s in stats], "#4c72b0"),
-        ("with code", [s["with_code"]["accuracy"] for s in stats], "#dd8452"),
-        ("without code", [s["without_code"]["accuracy"] for s in stats], "#55a868"),
-    ]
-    for j, (name, values, colour) in enumerate(series):
-        xs = [i + (j - 1) * width for i in range(len(stats))]
-        ax.bar(xs, [100 * (v or 0) for v in values], width, label=f"accuracy {name}", color=colour)
-        for x, v in zip(xs, values, strict=True):
-            if v is None:
-                ax.text(x, 1, "n/a", ha="center", fontsize=6)
-    ax.plot(range(len(stats)), [100 * s["code_rate"] for s in stats], "kD", label="code rate")
-    ax.set_xticks(range(len(stats)), labels, fontsize=7)
-    ax.set(ylabel="%", ylim=(0, 105), title="Accuracy by reasoning mode (paper rule)")
-    ax.legend(fontsize=7, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.18))
-    ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=_DPI)
-    plt.close(fig)
-    return True
+def save_figure(fig: Any, path: Path) -> None:
+    fig.savefig(path, dpi=DPI)
+    _pyplot().close(fig)
 
 
-def plot_transition(result: dict[str, Any], path: Path) -> bool:
-    """Per transition subset: problem count (bar labels) and accuracy before vs after."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6.4, 3.4))
-    rows = {row["subset"]: row for row in result["subsets"]}
-    for j, (key, colour) in enumerate((("accuracy_before", "#8c8c8c"), ("accuracy_after", "#4c72b0"))):
-        xs = [i + (j - 0.5) * 0.38 for i in range(len(TRANSITIONS))]
-        values = [100 * (rows[t][key] or 0) for t in TRANSITIONS]
-        ax.bar(xs, values, 0.38, color=colour, label=key.replace("accuracy_", "accuracy "))
-    labels = [f"{t}\nn={rows[t]['n_problems']}" for t in TRANSITIONS]
-    ax.set_xticks(range(len(TRANSITIONS)), labels, fontsize=8)
-    ax.set(
-        ylabel="accuracy (%)",
-        ylim=(0, 100),
-        title=f"{result['before']} -> {result['after']} ({result['benchmark']})",
+def layout_problems(fig: Any) -> list[str]:
+    """What makes a figure unreadable, from the drawn artists' bounding boxes: a legend overlapping an
+    axes' data area, a legend or tick label outside the figure, overlapping x tick labels in one axes."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    page = fig.bbox
+    axes = [ax for ax in fig.axes if ax.get_visible() and ax.axison]
+    legends = list(fig.legends) + [ax.get_legend() for ax in axes if ax.get_legend() is not None]
+    problems = []
+    for legend in legends:
+        box = legend.get_window_extent(renderer)
+        problems += [f"legend overlaps axes {ax.get_title()!r}" for ax in axes if box.overlaps(ax.bbox)]
+        if not _inside(box, page):
+            problems.append("legend outside the figure")
+    for ax in axes:
+        low, high = sorted(ax.get_xlim())
+        labels = [  # ticks past the axis limits are not drawn
+            tick.label1
+            for tick in ax.xaxis.get_major_ticks()
+            if low <= tick.get_loc() <= high and tick.label1.get_visible() and tick.label1.get_text()
+        ]
+        boxes = [t.get_window_extent(renderer) for t in labels]
+        for t, box in zip(labels, boxes, strict=True):
+            if not _inside(box, page):
+                problems.append(f"tick label {t.get_text()!r} outside the figure")
+        for a, b in zip(boxes, boxes[1:], strict=False):
+            if a.overlaps(b):
+                problems.append(f"x tick labels overlap in axes {ax.get_title()!r}")
+    return problems
+
+
+def _inside(box: Any, page: Any, slack: float = 1.0) -> bool:
+    return (
+        box.x0 >= page.x0 - slack
+        and box.y0 >= page.y0 - slack
+        and box.x1 <= page.x1 + slack
+        and box.y1 <= page.y1 + slack
     )
-    ax.legend(fontsize=7)
+
+
+def headline_figure(changes: list[Any], benchmark: str) -> Any:
+    """The paper's Figure 1: change after training per model (groups) and reward (colours), 95% intervals;
+    accuracy on top, code rate below."""
+    plt = _pyplot()
+    groups = list(dict.fromkeys(c.cell.group for c in changes))
+    rewards = list(dict.fromkeys(c.cell.label for c in changes))
+    palette = colours(rewards)
+    fig, axes = plt.subplots(2, 1, figsize=(WIDE, 7.4), layout="constrained", sharex=True)
+    width = 0.8 / len(rewards)
+    bar_inches = WIDE * 0.9 / len(groups) * width
+    for ax, key, what in ((axes[0], "accuracy", "accuracy"), (axes[1], "code", "code rate")):
+        for j, reward in enumerate(rewards):
+            xs, means, errors = [], [], [[], []]
+            for i, group in enumerate(groups):
+                found = next((c for c in changes if c.cell.group == group and c.cell.label == reward), None)
+                if found is None:
+                    continue
+                change = getattr(found, key)
+                xs.append(i - 0.4 + width * (j + 0.5))
+                means.append(100 * change.mean)
+                low, high = (0.0, 0.0) if math.isnan(change.low) else (change.low, change.high)
+                errors[0].append(100 * (change.mean - low))
+                errors[1].append(100 * (high - change.mean))
+            ax.bar(
+                xs,
+                means,
+                width * 0.92,
+                yerr=errors,
+                color=palette[reward],
+                label=reward,
+                error_kw={"elinewidth": 1, "capsize": 2, "ecolor": "#333"},
+            )
+            _bar_values(ax, xs, means, errors, bar_inches)
+        ax.axhline(0, color="#333", linewidth=0.8)
+        ax.set_ylabel(f"{what} change (points)")
+        ax.set_title(
+            f"{what.capitalize()} change after training on {benchmark} (95% interval over seeds x problems)"
+        )
+        ax.grid(axis="y", alpha=0.3)
+        ax.margins(y=0.18)
+    axes[1].set_xticks(range(len(groups)), [wrap(g, 30) for g in groups])
+    fig.legend(
+        *axes[0].get_legend_handles_labels(),
+        loc="outside upper center",
+        ncol=min(len(rewards), 4),
+        frameon=False,
+        title="reward",
+    )
+    return fig
+
+
+def _bar_values(
+    ax: Any, xs: list[float], means: list[float], errors: list[list[float]], inches: float
+) -> None:
+    """The change printed beyond each error bar; turned upright when bars are too thin for the text."""
+    rotation = 90 if inches < 0.42 else 0
+    for x, mean, below, above in zip(xs, means, *errors, strict=True):
+        end = mean + above if mean >= 0 else mean - below
+        ax.annotate(
+            f"{mean:+.1f}",
+            (x, end),
+            xytext=(0, 2 if mean >= 0 else -2),
+            textcoords="offset points",
+            ha="center",
+            va="bottom" if mean >= 0 else "top",
+            fontsize=7,
+            rotation=rotation,
+        )
+
+
+def dynamics_figure(
+    panels: list[tuple[str, dict[str, list[RunCurves]]]], metric: str, title: str, ylabel: str
+) -> Any | None:
+    """Small multiples: one panel per reward cell (clip on and off side by side), one line per model
+    (mean over seeds; band = min..max over seeds). None when no run logged `metric`."""
+    drawn = [
+        (name, runs) for name, runs in panels if any(metric in r.curves for rs in runs.values() for r in rs)
+    ]
+    if not drawn:
+        return None
+    plt = _pyplot()
+    models = list(dict.fromkeys(m for _, runs in drawn for m in runs))
+    palette = colours(models)
+    cols = min(4, len(drawn))
+    rows = math.ceil(len(drawn) / cols)
+    fig, axes = plt.subplots(
+        rows,
+        cols,
+        figsize=(WIDE, 0.5 + 2.4 * rows),
+        layout="constrained",
+        sharex=True,
+        sharey=True,
+        squeeze=False,
+    )
+    for ax, (name, runs) in zip(axes.flat, drawn, strict=False):
+        for model, group in runs.items():
+            steps, mean, low, high = _seed_band(group, metric)
+            if steps.size == 0:
+                continue
+            ax.plot(
+                steps, mean, color=palette[model], label=model, marker="o" if steps.size < 25 else None, ms=3
+            )
+            if len(group) > 1:
+                ax.fill_between(steps, low, high, color=palette[model], alpha=0.18, linewidth=0)
+        ax.set_title(wrap(name, 40))
+        ax.grid(alpha=0.3)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps are whole rollouts
+    for ax in axes.flat[len(drawn) :]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(ylabel)
+    for ax in axes.flat[max(0, len(drawn) - cols) : len(drawn)]:
+        ax.set_xlabel("training step (rollout)")
+        ax.xaxis.set_tick_params(labelbottom=True)
+    handles = [plt.Line2D([], [], color=palette[m], marker="o", ms=3, label=m) for m in models]
+    fig.legend(
+        handles=handles,
+        loc="outside upper center",
+        ncol=min(len(models), 6),
+        frameon=False,
+        title=f"{title} (mean over seeds, band: min-max)",
+    )
+    return fig
+
+
+def _seed_band(runs: list[RunCurves], metric: str) -> tuple[np.ndarray, ...]:
+    """(steps, mean, min, max) over the runs that logged `metric`, on the steps every one of them has."""
+    curves = [r.curves[metric] for r in runs if metric in r.curves]
+    if not curves:
+        return (np.array([]),) * 4
+    steps = curves[0][0]
+    for s, _ in curves[1:]:
+        steps = np.intersect1d(steps, s)
+    values = np.array([v[np.searchsorted(s, steps)] for s, v in curves])
+    return steps, values.mean(axis=0), values.min(axis=0), values.max(axis=0)
+
+
+def transition_figure(result: dict[str, Any], title: str) -> Any:
+    """One comparison, compact: accuracy points each Code/Lang subset adds to the change (bars sum to the
+    overall change, dashed), with the subset's share of problems under its name."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(4.1, 2.9), layout="constrained")
+    rows = {row["subset"]: row for row in result["subsets"]}
+    n = result["n_problems"]
+    values = [100 * rows[t]["delta_correct"] / n for t in TRANSITIONS]
+    ax.bar(range(4), values, 0.65, color=[SUBSET_COLOURS[t] for t in TRANSITIONS])
+    ax.axhline(0, color="#333", linewidth=0.8)
+    mean, low, high = result["accuracy_change_ci95"]
+    ax.axhline(100 * mean, color="#c44e52", linestyle="--", linewidth=1)
+    labels = [
+        f"{t.replace('->', '→')}\n{100 * rows[t]['n_problems'] / n:.0f}% of problems" for t in TRANSITIONS
+    ]
+    ax.set_xticks(range(4), labels, fontsize=7)
+    ax.set_ylabel("accuracy points")
+    ax.set_title(
+        f"{wrap(title, 48)}\nchange {100 * mean:+.1f} [{100 * low:+.1f}, {100 * high:+.1f}] (dashed)",
+        fontsize=8.5,
+    )
     ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=_DPI)
-    plt.close(fig)
-    return True
+    ax.margins(y=0.15)
+    return fig
+
+
+def eval_accuracy_figure(stats: list[dict[str, Any]]) -> Any:
+    """Horizontal bars per eval: accuracy overall / with code / without code, code rate as a marker.
+    Names are on the y axis, so any number of evals stays readable."""
+    plt = _pyplot()
+    labels = [f"{s['name']} ({s['benchmark']})" for s in stats]
+    fig, ax = plt.subplots(figsize=(WIDE, 1.3 + 0.42 * len(stats)), layout="constrained")
+    height = 0.26
+    series = (
+        ("overall", "accuracy", "#4c72b0"),
+        ("with code", "with_code", "#dd8452"),
+        ("without code", "without_code", "#55a868"),
+    )
+    for j, (name, key, colour) in enumerate(series):
+        values = [s[key] if key == "accuracy" else s[key]["accuracy"] for s in stats]
+        ys = [i + (j - 1) * height for i in range(len(stats))]
+        ax.barh(ys, [100 * (v or 0) for v in values], height, label=f"accuracy {name}", color=colour)
+    ax.plot([100 * (s["code_rate"] or 0) for s in stats], range(len(stats)), "kD", ms=4, label="code rate")
+    ax.set_yticks(range(len(stats)), [wrap(label, 60) for label in labels])
+    ax.invert_yaxis()
+    ax.set(xlabel="%", xlim=(0, 100))
+    ax.set_title("Accuracy by reasoning mode (paper rule: the response mentions python)")
+    ax.grid(axis="x", alpha=0.3)
+    fig.legend(loc="outside upper center", ncol=4, frameon=False)
+    return fig
+
+
+def mechanism_figure(mechanism: Any) -> Any | None:
+    """Per arm: p(majority mode) and expected accuracy per rollout (used when mechanism.png is missing)."""
+    arms = [a for a in mechanism.arms if a.p_majority or a.expected_accuracy]
+    if not arms:
+        return None
+    plt = _pyplot()
+    cols = min(4, len(arms))
+    rows = math.ceil(len(arms) / cols)
+    fig, axes = plt.subplots(
+        rows,
+        cols,
+        figsize=(WIDE, 0.6 + 2.4 * rows),
+        layout="constrained",
+        sharex=True,
+        sharey=True,
+        squeeze=False,
+    )
+    for ax, arm in zip(axes.flat, arms, strict=False):
+        ax.plot(arm.p_majority, color="C0", label="p(majority mode)")
+        ax.plot(arm.expected_accuracy, color="C2", linestyle="--", label="expected accuracy")
+        ax.set(title=wrap(arm.name, 40), ylim=(0, 1), xlabel="rollout")
+        ax.grid(alpha=0.3)
+    for ax in axes.flat[len(arms) :]:
+        ax.set_visible(False)
+    handles = [
+        plt.Line2D([], [], color="C0", label="p(majority mode)"),
+        plt.Line2D([], [], color="C2", linestyle="--", label="expected accuracy"),
+    ]
+    fig.legend(handles=handles, loc="outside upper center", ncol=2, frameon=False)
+    return fig

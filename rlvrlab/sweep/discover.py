@@ -6,9 +6,8 @@
 - base evals: SWEEP_DIR/base/<name>/; a cell's base is the one whose config.json has the cell's model and
   the same protocols and prompt as the cell's eval.
 
-`headline_rows` pools each (model, condition) over its seeds: the accuracy and code-rate change of every
-seed's final eval against the base eval, per benchmark, with `rlvrlab.stats.pooled_change` (seeds x
-problems). This is the data of the paper's Figure 1 (accuracy change per reward, per model).
+`rlvr report SWEEP_DIR` reads `sweep_inputs`: the report pairs each run with its model's base eval and
+pools the seeds of a cell (`rlvrlab.analysis.cells`), the paper's Figure 1.
 """
 
 from __future__ import annotations
@@ -83,86 +82,3 @@ def sweep_inputs(sweep_dir: Path) -> list[Path]:
     """The folders `rlvr report` reads for a sweep: base evals, then run folders (their eval/ inside)."""
     bases = sorted(p.parent for p in Path(sweep_dir).glob("base/*/summary.json"))
     return bases + sorted(c.run_dir for c in sweep_cells(sweep_dir))
-
-
-def headline_rows(sweep_dir: Path) -> list[dict[str, Any]]:
-    """One row per (model, condition, benchmark): seeds, base and final accuracy, and the accuracy and
-    code-rate changes pooled over seeds and problems (mean, 95% interval)."""
-    from rlvrlab.demo_findings import paired_changes
-    from rlvrlab.stats import pooled_change
-
-    groups: dict[tuple[str, str], list[SweepCell]] = {}
-    for cell in sweep_cells(sweep_dir):
-        if cell.base_dir is not None:
-            groups.setdefault((cell.model, cell.condition), []).append(cell)
-    rows = []
-    for (model, condition), cells in groups.items():
-        pairs = [(c.base_dir, c.eval_dir) for c in sorted(cells, key=lambda c: c.seed)]
-        for benchmark in _benchmarks(cells[0].eval_dir):
-            accuracy = pooled_change(paired_changes(pairs, "correct", benchmark))
-            code = pooled_change(paired_changes(pairs, "uses_code", benchmark))
-            base = _summary(cells[0].base_dir, benchmark)
-            finals = [_summary(c.eval_dir, benchmark) for c in cells]
-            rows.append(
-                {
-                    "model": model,
-                    "condition": condition,
-                    "benchmark": benchmark,
-                    "seeds": sorted(c.seed for c in cells),
-                    "n_problems": accuracy.n_problems,
-                    "accuracy_base": base.get("accuracy"),
-                    "accuracy_final": sum(f["accuracy"] for f in finals) / len(finals),
-                    "accuracy_change": accuracy.mean,
-                    "accuracy_change_ci95": accuracy.ci95,
-                    "code_rate_base": base.get("code_rate"),
-                    "code_rate_change": code.mean,
-                    "code_rate_change_ci95": code.ci95,
-                }
-            )
-    return rows
-
-
-def _summary(eval_dir: Path, benchmark: str) -> dict[str, Any]:
-    return _read(eval_dir / "summary.json")["benchmarks"][benchmark]
-
-
-def _benchmarks(eval_dir: Path) -> list[str]:
-    return list(_read(eval_dir / "summary.json")["benchmarks"])
-
-
-def plot_headline(rows: list[dict[str, Any]], path: Path, benchmark: str) -> bool:
-    """The paper's Figure 1 shape: per model, the accuracy change (points) of each condition with its
-    pooled 95% interval; False when there is nothing to draw."""
-    rows = [r for r in rows if r["benchmark"] == benchmark]
-    if not rows:
-        return False
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    models = list(dict.fromkeys(r["model"] for r in rows))
-    conditions = list(dict.fromkeys(r["condition"] for r in rows))
-    width = 0.8 / len(conditions)
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.6 * len(models) * max(1, len(conditions) / 3)), 3.8))
-    cmap = plt.get_cmap("tab10")
-    for j, condition in enumerate(conditions):
-        for i, model in enumerate(models):
-            row = next((r for r in rows if r["model"] == model and r["condition"] == condition), None)
-            if row is None:
-                continue
-            x = i - 0.4 + (j + 0.5) * width
-            low, high = (100 * v for v in row["accuracy_change_ci95"])
-            mean = 100 * row["accuracy_change"]
-            label = ", ".join(part.split("=", 1)[-1] for part in condition.split("--"))  # the variants
-            ax.bar(x, mean, width * 0.9, color=cmap(j % 10), label=label if i == 0 else None)
-            ax.errorbar(x, mean, yerr=[[mean - low], [high - mean]], color="black", capsize=3, lw=1)
-    ax.axhline(0, color="grey", lw=0.8)
-    ax.set_xticks(range(len(models)), models)
-    ax.set_ylabel("change (points), 95% CI")
-    ax.set_title(f"Accuracy change after training ({benchmark})")
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return True

@@ -34,6 +34,10 @@ RUN_DIR/metrics.jsonl - one JSON object per rollout (the paper's step), appended
   trl/<key>                any    every other TRL metric, unrenamed (e.g. trl/clip_ratio/low_mean)
 All fractions are token-weighted over every micro-batch of the rollout and over all processes.
 
+RUN_DIR/train.log - what was logged during the run (rlvrlab.train.run.run_log_file) and every raw TRL log
+  dict, one JSON object per line after "trl log", for what metrics.jsonl renames or leaves out. The
+  terminal never shows these dicts (`rlvr train --verbose` does).
+
 RUN_DIR/completions.jsonl - one JSON object per completion, every `log_completions_every` rollouts:
   step (rollout), id (problem id), sample_index (index in the prompt's group, the key of random rewards),
   completion (text), length (completion tokens), rewards {name: float},
@@ -43,6 +47,7 @@ RUN_DIR/completions.jsonl - one JSON object per completion, every `log_completio
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import time
@@ -54,6 +59,10 @@ from transformers import TrainerCallback
 from rlvrlab.data import append_jsonl, read_jsonl, write_jsonl
 
 logger = logging.getLogger(__name__)
+# raw TRL log dicts: to RUN_DIR/train.log only (its handler is added per run), never up to the console
+TRL_LOG = logging.getLogger("rlvrlab.train.trl_log")  # rlvrlab.console.TRL_LOG_NAME
+TRL_LOG.propagate = False
+TRL_LOG.setLevel(logging.INFO)
 
 RENAME = {
     "loss": "train/loss",
@@ -107,7 +116,10 @@ class RunLogCallback(TrainerCallback):
             self._step_s = time.perf_counter() - self._rollout_start
 
     def on_log(self, args, state, control, logs=None, **kwargs):
-        if not logs or "loss" not in logs or not state.is_world_process_zero:
+        if not logs or not state.is_world_process_zero:
+            return
+        TRL_LOG.info("trl log %s", json.dumps(logs, default=str))
+        if "loss" not in logs:
             return
         step = state.global_step // self.trainer.updates_per_rollout
         row = metrics_row(logs, step=step, optimizer_step=state.global_step, step_s=self._step_s)

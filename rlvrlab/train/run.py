@@ -1,8 +1,12 @@
 """Build everything a run needs from a TrainConfig, train, checkpoint, resume.
 
 RUN_DIR layout: config.yaml (resolved; reproduces the run alone), metrics.jsonl, completions.jsonl,
+train.log (log records and TRL's raw log dicts; a failed run ends with "training failed: ..."),
 checkpoints/checkpoint-<optimizer step>/ (TRL/transformers checkpoints incl. optimizer and RNG state),
 final/ (model + tokenizer after the last step).
+
+Training prints nothing: transformers' progress bar and log printer are removed from the trainer;
+pass `callbacks` (e.g. the CLI's progress display, rlvrlab.train.command) to show progress.
 """
 
 from __future__ import annotations
@@ -10,7 +14,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +23,18 @@ import torch
 
 from rlvrlab.folders import check_out
 from rlvrlab.models import resolve_model
-from rlvrlab.train.callbacks import EvalCallback, RunLogCallback, SaveAtEndCallback, truncate_run_logs
+from rlvrlab.train.callbacks import (
+    TRL_LOG,
+    EvalCallback,
+    RunLogCallback,
+    SaveAtEndCallback,
+    truncate_run_logs,
+)
 from rlvrlab.train.config import TrainConfig, load_yaml, save_config, to_grpo_config
 
 logger = logging.getLogger(__name__)
+LOG_FILE = "train.log"
+FAILED_MARK = "training failed:"
 
 
 def resolve_prompt_name(config: TrainConfig, tokenizer: Any) -> str:
@@ -149,6 +162,10 @@ def build_trainer(
         log_completions_every=config.log_completions_every if run_logs else 0,
         stop_strings=prompt.stop,
     )
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    trainer.remove_callback(ProgressCallback)  # tqdm bar + a raw log dict per step on the terminal
+    trainer.remove_callback(PrinterCallback)  # the same dicts when tqdm is disabled
     if run_logs:
         trainer.add_callback(RunLogCallback(run_dir, trainer))
         trainer.add_callback(SaveAtEndCallback())
@@ -275,10 +292,40 @@ def _remove_new_empty_folders(path: Path, before: set[Path] | None) -> None:
             folder.rmdir()
 
 
-def train(config: TrainConfig, *, resume: bool = False, reward_funcs: list[Callable] | None = None) -> Path:
+@contextmanager
+def run_log_file(run_dir: Path) -> Iterator[None]:
+    """During the run, append log records (root logger, at the application's level) and TRL's raw log
+    dicts to RUN_DIR/train.log (main process only); an exception is recorded there before it propagates."""
+    if not distributed_state().is_main_process:
+        yield
+        return
+    handler = logging.FileHandler(Path(run_dir) / LOG_FILE, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for target in (logging.getLogger(), TRL_LOG):
+        target.addHandler(handler)
+    try:
+        yield
+    except BaseException as err:
+        handler.emit(logging.makeLogRecord({"name": __name__, "levelname": "ERROR", "levelno": logging.ERROR,
+                                            "msg": f"{FAILED_MARK} {type(err).__name__}: {err}"}))  # fmt: skip
+        raise
+    finally:
+        for target in (logging.getLogger(), TRL_LOG):
+            target.removeHandler(handler)
+        handler.close()
+
+
+def train(
+    config: TrainConfig,
+    *,
+    resume: bool = False,
+    reward_funcs: list[Callable] | None = None,
+    callbacks: Sequence[Any] = (),
+) -> Path:
     """Run GRPO for `config`; returns RUN_DIR. With `resume`, continue from the last checkpoint in RUN_DIR;
     resuming a finished run does nothing. Every check (folder, config, model, data, reward columns, batch
-    shapes) runs before the first file is written, so a run that fails to start leaves nothing behind."""
+    shapes) runs before the first file is written, so a run that fails to start leaves nothing behind.
+    `callbacks`: extra TrainerCallbacks (progress displays)."""
     if not config.model or not config.output_dir:
         raise ValueError("model and output_dir are required (--model PATH_OR_HUB_ID --out RUN_DIR)")
     run_dir = Path(config.output_dir)
@@ -300,12 +347,15 @@ def train(config: TrainConfig, *, resume: bool = False, reward_funcs: list[Calla
         _remove_new_empty_folders(run_dir, before)
         raise
     checkpoint = prepare_run_dir(config, resume)
-    if checkpoint is not None:
-        logger.info("resuming from %s", checkpoint)
-    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
-    trainer.save_model(str(run_dir / "final"))
-    if trainer.accelerator.is_main_process:
-        trainer.processing_class.save_pretrained(str(run_dir / "final"))
+    with run_log_file(run_dir):
+        if checkpoint is not None:
+            logger.info("resuming from %s", checkpoint)
+        for callback in callbacks:
+            trainer.add_callback(callback)
+        trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+        trainer.save_model(str(run_dir / "final"))
+        if trainer.accelerator.is_main_process:
+            trainer.processing_class.save_pretrained(str(run_dir / "final"))
     return run_dir
 
 
@@ -319,9 +369,9 @@ def train_from_cli(
     config: Path | None,
     overrides: list[str],
     resume: bool,
-) -> str:
-    """`rlvr train`: resolve the config (on --resume with no --config, RUN_DIR/config.yaml is the base) and
-    train; returns the line the CLI prints."""
+    callbacks: Sequence[Any] = (),
+) -> Path:
+    """`rlvr train`: resolve the config (on --resume with no --config, RUN_DIR/config.yaml is the base)."""
     from rlvrlab.train.config import resolve_config
 
     saved = Path(out) / "config.yaml"
@@ -336,8 +386,4 @@ def train_from_cli(
         reward=reward,
         output_dir=str(out),
     )
-    finished = resume and is_finished(Path(out))
-    train(resolved, resume=resume)
-    if finished:
-        return f"{out} is already finished (final/ is saved): --resume did nothing"
-    return f"trained {out}: final model in {Path(out) / 'final'}"
+    return train(resolved, resume=resume, callbacks=callbacks)
