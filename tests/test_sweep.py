@@ -6,8 +6,8 @@ script run by hand with the array variables set."""
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import signal
 import subprocess
 import sys
