@@ -337,18 +337,15 @@ def _plan_dict(plan: DemoPlan) -> dict[str, Any]:
     return asdict(plan)
 
 
-def _write_demo_report(out: Path, plan: DemoPlan) -> None:
-    """One report per family (its runs' curves, evals and Code/Lang transitions against its own base)."""
+def _write_demo_report(out: Path, plan: DemoPlan) -> Path:
+    """One report over every family: the headline (accuracy and code-rate change per reward and family,
+    each run against its own family's base eval of the same seed, pooled over seeds x problems), the
+    training dynamics, Code/Lang transitions and the mechanism lab's figure."""
     from rlvrlab.report.html import write_report
 
-    for family in plan.families:
-        bases = [out / "base" / f"{family}-seed{s}" for s in plan.seeds]
-        runs = sorted((out / "runs").glob(f"{family}--*"))
-        write_report(
-            bases[:1] + runs,
-            out / "report" / family,
-            title=f"rlvr demo: {family}",
-        )
+    bases = [out / "base" / f"{f}-seed{s}" for f in plan.families for s in plan.seeds]
+    runs = sorted(p for f in plan.families for p in (out / "runs").glob(f"{f}--*"))
+    return write_report([*bases, *runs, out / "mechanism"], out / "report", title="rlvr demo: the organism")
 
 
 def plan_for(mode: str, seeds: int | None = None, steps: int | None = None) -> DemoPlan:

@@ -131,6 +131,29 @@ def test_runs_group_into_cells_and_pair_with_the_same_seed_base(inputs: list[Pat
     ]
 
 
+def test_cells_of_one_reward_are_named_by_what_sets_them_apart(tmp_path: Path) -> None:
+    """Four random-reward runs of one model: the recipe most share keeps the plain label; each other run
+    names only its own differing keys (the demo's on-policy and learning-rate dose cells)."""
+    variants = {"main": {}, "onpolicy": {"updates_per_rollout": 1}, "lr": {"learning_rate": 0.01},
+                "wide": {"group_size": 16, "updates_per_rollout": 1}}  # fmt: skip
+    runs = []
+    for name, changes in variants.items():
+        run = tmp_path / name
+        run.mkdir()
+        config = {"model": "m/sim", "reward": "random:0.5", "seed": 1, "output_dir": str(run),
+                  "updates_per_rollout": 4, "learning_rate": 0.002, "group_size": 8, **changes}  # fmt: skip
+        (run / "config.yaml").write_text(yaml.safe_dump(config))
+        (run / "metrics.jsonl").write_text('{"step": 1, "reward/total/mean": 0.5}\n')
+        runs.append(load_run(run))
+    labels = {c.pairs[0].run.name: c.label for c in group_cells(pair_runs(runs, [])[0])}
+    assert labels == {
+        "main": "random:0.5",
+        "onpolicy": "random:0.5 · updates_per_rollout=1",
+        "lr": "random:0.5 · learning_rate=0.01",
+        "wide": "random:0.5 · group_size=16, updates_per_rollout=1",
+    }
+
+
 def test_headline_numbers_are_the_pooled_change(inputs: list[Path], report) -> None:
     """Model A random: seed 1 goes BASE -> UP (+25 points), seed 2 UP -> UP (0): the pooled change over
     the 2 x 40 table, as rlvrlab.stats.pooled_change gives it."""

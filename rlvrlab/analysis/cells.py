@@ -212,15 +212,24 @@ def group_cells(pairs: list[RunPair]) -> list[Cell]:
 
 
 def _disambiguate(cells: list[Cell], by_key: dict[str, Cell]) -> None:
-    """Cells of one model with the same label differ in other keys: append those keys to their labels."""
+    """Cells of one model with the same label differ in other keys: append to each label the keys where it
+    differs from the most common value among its twins (so the cell most others share stays unlabelled,
+    and a dose cell reads "learning_rate=0.01")."""
     configs = {id(c): json.loads(k) for k, c in by_key.items()}
-    for cell in cells:
-        twins = [c for c in cells if c.title == cell.title]
-        if len(twins) < 2:
-            continue
-        mine = configs[id(cell)]
-        differing = sorted({k for c in twins for k in configs[id(c)] if configs[id(c)].get(k) != mine.get(k)})
-        cell.label += " · " + ", ".join(f"{k}={mine.get(k)}" for k in differing)
+    families: dict[str, list[Cell]] = {}
+    for cell in cells:  # grouped before any label changes
+        families.setdefault(cell.title, []).append(cell)
+    for twins in (t for t in families.values() if len(t) > 1):
+        keys = sorted({k for c in twins for k in configs[id(c)]})
+        common = {}
+        for k in keys:
+            values = [json.dumps(configs[id(c)].get(k), default=str) for c in twins]
+            common[k] = max(values, key=values.count)  # ties: the first twin's value
+        for cell in twins:
+            mine = configs[id(cell)]
+            own = [k for k in keys if json.dumps(mine.get(k), default=str) != common[k]]
+            if own:
+                cell.label += " · " + ", ".join(f"{k}={mine.get(k)}" for k in own)
 
 
 def _reward_rank(reward: str, label: str) -> int:
