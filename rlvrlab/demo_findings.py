@@ -206,9 +206,22 @@ def answer_questions(
             ),
         },
     ]
+    if _never_clipped(rq):
+        answers[1]["note"] = (
+            "The clipped random run never clipped a token (clip fraction 0 in every rollout), so at this "
+            "recipe clip on and clip off are the same computation: with no gain to remove, the ablations "
+            "say nothing about clipping here; the dose-response below shows where the clip binds."
+        )
     if mechanism:
         answers.append(_mechanism_answer(mechanism))
     return answers
+
+
+def _never_clipped(row: dict[str, Any] | None) -> bool:
+    """Both clip fractions (non-negative per rollout) average exactly zero: no token was ever clipped."""
+    return row is not None and all(
+        row.get(k) == 0 for k in ("first_token_clip_fraction", "other_tokens_clip_fraction")
+    )
 
 
 CONCENTRATES = 0.05
@@ -286,6 +299,7 @@ def findings_markdown(findings: dict[str, Any]) -> str:
     ]
     for q in findings["answers"]:
         lines += [f"**{q['question']}** {q['answer']}.", ""]
+        lines += [q["note"], ""] if q.get("note") else []
         lines += [f"- {who}: {what}" for who, what in q["measured"].items()] + [""]
     lines += _mechanism_lines(findings.get("organism_mechanism") or {})
     lines += _dose_lines(findings["cells"])

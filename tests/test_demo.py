@@ -97,6 +97,11 @@ def test_answers_come_from_the_rows() -> None:
     rows[2] = row(qm, "random_noclip", 0.05, (0.01, 0.09), (0.6, 0.6, -0.02))  # an ablation that gains
     assert answer_questions(rows)[1]["answer"] == "no"
     assert answer_questions(rows[1:])[0]["answer"] == "not measured in this mode"
+    assert "note" not in answer_questions(rows)[1]  # clip fractions not logged: nothing claimed
+    rows[0] |= {"first_token_clip_fraction": 0.0, "other_tokens_clip_fraction": 0.0}
+    assert "same computation" in answer_questions(rows)[1]["note"]  # a clip that never bound
+    rows[0]["other_tokens_clip_fraction"] = 1e-5
+    assert "note" not in answer_questions(rows)[1]
     mechanism = [
         {
             "arm": "clip on",
