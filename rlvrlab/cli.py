@@ -63,7 +63,7 @@ def demo(
         bool, typer.Option("--quick", help="Few runs and steps (<= 3 minutes on 2 cores).")
     ] = False,
     full: Annotated[
-        bool, typer.Option("--full", help="Every cell with 3 seeds (the headline claims).")
+        bool, typer.Option("--full", help="Every cell with 5 seeds (the headline claims).")
     ] = False,
     seeds: Annotated[int | None, typer.Option(help="Override the number of seeds.")] = None,
     steps: Annotated[int | None, typer.Option(help="Override GRPO steps (rollouts) per run.")] = None,

@@ -143,7 +143,9 @@ PLANS: dict[str, DemoPlan] = {
     ),
     "full": DemoPlan(
         cells={"sim-qwen-math": ALL_CELLS, "sim-llama": LLAMA_CELLS},
-        seeds=(1, 2, 3),
+        # 5 seeds: the seed-to-seed spread of a 20-step organism run is large (sim-llama ground truth gained
+        # +36, +8, +44 points on seeds 1-3), and the pooled interval's t has seeds - 1 degrees of freedom
+        seeds=(1, 2, 3, 4, 5),
         steps=20,
         eval_limit=256,
         eval_samples=2,
