@@ -16,7 +16,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from rlvrlab.analysis.cells import group_cells, pair_runs, paired_changes, read_eval_dir
+from rlvrlab.analysis.cells import cell_changes, group_cells, pair_runs, paired_changes, read_eval_dir
+from rlvrlab.analysis.evals import transitions
 from rlvrlab.analysis.runs import load_run
 from rlvrlab.cli import app
 from rlvrlab.report import plots
@@ -184,6 +185,8 @@ def test_report_page_escapes_and_links(report) -> None:
     assert all(f"]({name})" in markdown for name in images)
     assert "&lt;b>" in markdown and "<b>" not in markdown and "# T &lt;i>&amp;" in markdown
     assert "-0.0" not in page and "-0.0" not in markdown
+    grid = re.findall(r'<figure style="max-width:(\d+)px"><img[^>]* width="(\d+)"', page)
+    assert grid and all(int(box) == int(img) + 2 for box, img in grid)  # transition captions wrap
 
 
 def test_partial_contributions_only_when_significant(report) -> None:
@@ -202,6 +205,39 @@ def test_every_figure_keeps_legends_off_the_data(report) -> None:
     kinds = {name.split("-")[0] for name in problems}
     assert len(problems) >= 10 and kinds >= {"headline", "dynamics", "transition", "eval", "mechanism"}
     assert {name: found for name, found in problems.items() if found} == {}
+
+
+def test_headline_packs_each_models_bars_and_twins_sit_side_by_side(inputs: list[Path]) -> None:
+    """Model <b> has one reward cell, A two: every model's bars sit side by side around its own tick (no
+    empty slots for rewards it lacks), and a clip-off panel shares a row with its clip-on twin."""
+    cells = group_cells(pair_runs(*_load(inputs))[0])
+    changes = [c for cell in cells for c in cell_changes(cell)]
+    fig = plots.headline_figure(changes, "math500")
+    centres = sorted(bar.get_x() + bar.get_width() / 2 for bar in fig.axes[0].patches)
+    assert centres == [0.5, 3.0, 4.0]  # <b>: 1 bar, a gap of 1.5 bars, A: 2 bars
+    assert list(fig.axes[1].get_xticks()) == [0.5, 3.5]  # each model's name under its own bars
+    plots._pyplot().close(fig)
+    names = [
+        "ground_truth",
+        "format",
+        "random",
+        "random · lr=1",
+        "random · lr=2",
+        "random · clip off",
+        "python",
+    ]
+    assert plots.twin_slots(names, 4) == [0, 1, 2, 5, 3, 4, 6]
+    assert plots.twin_slots(["a", "b", "c", "c · clip off"], 3) == [0, 1, None, 2, 3]  # one row per pair
+
+
+def test_transition_figure_without_change_has_a_plain_axis(tmp_path: Path) -> None:
+    same = read_eval_dir(make_eval(tmp_path / "a", BASE), "a").sets[0]
+    fig = plots.transition_figure(transitions(same, same), "a -> a")
+    ax = fig.axes[0]
+    assert ax.get_ylim() == (-1, 1) and ax.yaxis.get_offset_text().get_text() == ""
+    assert [t.get_text() for t in ax.get_xticklabels()][0] == "Code→Code\n50%"
+    assert plots.layout_problems(fig) == []
+    plots._pyplot().close(fig)
 
 
 def test_layout_check_catches_a_legend_on_the_data() -> None:
@@ -244,7 +280,7 @@ def test_mechanism_folder_is_read_defensively(tmp_path: Path) -> None:
     )
     index = write_report([tmp_path / "m"], tmp_path / "out")
     page = index.read_text()
-    assert "clip &lt;off&gt;" in page and "90.0 [70.0, 97.0]" in page and "0.650 -&gt; 0.950" in page
+    assert "clip &lt;off&gt;" in page and "90.0 [70.0,&nbsp;97.0]" in page and "0.650 -&gt; 0.950" in page
     assert re.search(r'<img[^>]* src="mechanism-m\.png"', page)  # drawn from the trajectories
     copied = write_report([_mechanism(tmp_path / "m2")], tmp_path / "out2").read_text()
     assert (tmp_path / "out2" / "mechanism-m2.png").read_bytes() == (

@@ -80,7 +80,7 @@ table { border-collapse: collapse; margin: .8rem 0; font-size: .82rem; max-width
 caption { text-align: left; font-weight: 600; padding: .3rem 0; }
 th, td { border: 1px solid #ccd; padding: .2rem .45rem; text-align: right; vertical-align: top; }
 th { background: #eef2f8; } .name { text-align: left; }
-td.name { overflow-wrap: anywhere; max-width: 24rem; }
+td.name { overflow-wrap: anywhere; min-width: 8rem; max-width: 24rem; }
 tbody tr:nth-child(even) { background: #f8f9fb; }
 .note { font-size: .8rem; color: #555; max-width: 62rem; }
 figure { margin: .6rem 0; } figure img { max-width: 100%; height: auto; border: 1px solid #dde; }
@@ -354,12 +354,14 @@ def _png_size(path: Path) -> tuple[int, int] | None:
     return struct.unpack(">II", head[16:24]) if head[:8] == b"\x89PNG\r\n\x1a\n" else None
 
 
-def _figure_html(out: Path, name: str, caption: str, first: bool) -> str:
+def _figure_html(out: Path, name: str, caption: str, first: bool, grid: bool = False) -> str:
     size = _png_size(out / name)
     dims = f' width="{size[0]}" height="{size[1]}"' if size else ""
     ident = ' id="headline"' if first else ""
+    # in a grid, a caption wraps at its image's width (a long caption would widen the cell and break rows)
+    style = f' style="max-width:{size[0] + 2}px"' if grid and size else ""
     return (
-        f'<figure><img{ident} src="{html.escape(name)}" alt="{html.escape(caption)}"{dims}>'
+        f'<figure{style}><img{ident} src="{html.escape(name)}" alt="{html.escape(caption)}"{dims}>'
         f"<figcaption>{html.escape(caption)}</figcaption></figure>"
     )
 
@@ -383,9 +385,8 @@ def _page_html(title: str, sources: list[str], sections: list[_Section], out: Pa
             else:
                 figures = []
                 for name, caption in block:
-                    figures.append(
-                        _figure_html(out, name, caption, first and s.heading.startswith("Headline"))
-                    )
+                    first_figure = first and s.heading.startswith("Headline")
+                    figures.append(_figure_html(out, name, caption, first_figure, grid=kind == "grid"))
                     first = False
                 parts.append(
                     f'<div class="grid">{"".join(figures)}</div>' if kind == "grid" else "".join(figures)

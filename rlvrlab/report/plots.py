@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
@@ -58,8 +59,14 @@ def wrap(text: str, width: int = 22) -> str:
     and titles stay inside their slot."""
     if len(text) <= width:
         return text
-    parts = text.replace(" · ", "\n").replace(": ", ":\n").split("\n")
-    return "\n".join(textwrap.fill(p, width, break_long_words=True) for p in parts)
+    lines: list[str] = []
+    for part in text.replace(": ", ":\n").split("\n"):
+        for piece in part.split(" · "):
+            if lines and len(lines[-1]) + 3 + len(piece) <= width and not lines[-1].endswith(":"):
+                lines[-1] += " · " + piece
+            else:
+                lines += textwrap.wrap(piece, width, break_long_words=True) or [""]
+    return "\n".join(lines)
 
 
 def save_figure(fig: Any, path: Path) -> None:
@@ -115,17 +122,21 @@ def headline_figure(changes: list[Any], benchmark: str) -> Any:
     rewards = list(dict.fromkeys(c.cell.label for c in changes))
     palette = colours(rewards)
     fig, axes = plt.subplots(2, 1, figsize=(WIDE, 7.4), layout="constrained", sharex=True)
-    width = 0.8 / len(rewards)
-    bar_inches = WIDE * 0.9 / len(groups) * width
+    cells = {(c.cell.group, c.cell.label) for c in changes}
+    present = {g: [r for r in rewards if (g, r) in cells] for g in groups}  # each model's own rewards
+    starts, end = {}, 0.0  # x in bar widths: a model's bars side by side, 1.5 bars between models
+    for group in groups:
+        starts[group], end = end, end + len(present[group]) + 1.5
+    bar_inches = WIDE * 0.9 / (end - 1.5)
     for ax, key, what in ((axes[0], "accuracy", "accuracy"), (axes[1], "code", "code rate")):
-        for j, reward in enumerate(rewards):
+        for reward in rewards:
             xs, means, errors = [], [], [[], []]
-            for i, group in enumerate(groups):
+            for group in groups:
                 found = next((c for c in changes if c.cell.group == group and c.cell.label == reward), None)
                 if found is None:
                     continue
                 change = getattr(found, key)
-                xs.append(i - 0.4 + width * (j + 0.5))
+                xs.append(starts[group] + present[group].index(reward) + 0.5)
                 means.append(100 * change.mean)
                 low, high = (0.0, 0.0) if math.isnan(change.low) else (change.low, change.high)
                 errors[0].append(100 * (change.mean - low))
@@ -133,7 +144,7 @@ def headline_figure(changes: list[Any], benchmark: str) -> Any:
             ax.bar(
                 xs,
                 means,
-                width * 0.92,
+                0.92,
                 yerr=errors,
                 color=palette[reward],
                 label=reward,
@@ -147,7 +158,7 @@ def headline_figure(changes: list[Any], benchmark: str) -> Any:
         )
         ax.grid(axis="y", alpha=0.3)
         ax.margins(y=0.18)
-    axes[1].set_xticks(range(len(groups)), [wrap(g, 30) for g in groups])
+    axes[1].set_xticks([starts[g] + len(present[g]) / 2 for g in groups], [wrap(g, 30) for g in groups])
     fig.legend(
         *axes[0].get_legend_handles_labels(),
         loc="outside upper center",
@@ -191,7 +202,8 @@ def dynamics_figure(
     models = list(dict.fromkeys(m for _, runs in drawn for m in runs))
     palette = colours(models)
     cols = min(4, len(drawn))
-    rows = math.ceil(len(drawn) / cols)
+    slots = twin_slots([name for name, _ in drawn], cols)
+    rows = math.ceil(len(slots) / cols)
     fig, axes = plt.subplots(
         rows,
         cols,
@@ -201,7 +213,10 @@ def dynamics_figure(
         sharey=True,
         squeeze=False,
     )
-    for ax, (name, runs) in zip(axes.flat, drawn, strict=False):
+    for ax, slot in zip(axes.flat, slots, strict=False):
+        if slot is None:
+            continue
+        name, runs = drawn[slot]
         for model, group in runs.items():
             steps, mean, low, high = _seed_band(group, metric)
             if steps.size == 0:
@@ -214,13 +229,15 @@ def dynamics_figure(
         ax.set_title(wrap(name, 40))
         ax.grid(alpha=0.3)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps are whole rollouts
-    for ax in axes.flat[len(drawn) :]:
-        ax.set_visible(False)
+    used = [slot is not None for slot in slots] + [False] * (rows * cols - len(slots))
+    for i, ax in enumerate(axes.flat):
+        if not used[i]:
+            ax.set_visible(False)
+        elif not any(used[i + cols :: cols]):  # nothing drawn below: this panel carries the x axis
+            ax.set_xlabel("training step (rollout)")
+            ax.xaxis.set_tick_params(labelbottom=True)
     for ax in axes[:, 0]:
         ax.set_ylabel(ylabel)
-    for ax in axes.flat[max(0, len(drawn) - cols) : len(drawn)]:
-        ax.set_xlabel("training step (rollout)")
-        ax.xaxis.set_tick_params(labelbottom=True)
     handles = [plt.Line2D([], [], color=palette[m], marker="o", ms=3, label=m) for m in models]
     fig.legend(
         handles=handles,
@@ -230,6 +247,22 @@ def dynamics_figure(
         title=f"{title} (mean over seeds, band: min-max)",
     )
     return fig
+
+
+def twin_slots(names: list[str], cols: int) -> list[int | None]:
+    """Panel order for small multiples: each "... · clip off" cell right after its clip-on twin, and the
+    pair on one row (None: an empty slot that starts the next row), as the paper sets clip on and off side
+    by side. Indices into `names`."""
+    plain = [re.sub(r" · clip \w+", "", n) for n in names]
+    twins = {i: [j for j in range(len(names)) if j != i and plain[j] == names[i]] for i in range(len(names))}
+    placed = {j for js in twins.values() for j in js}
+    slots: list[int | None] = []
+    for i in (i for i in range(len(names)) if i not in placed):
+        block = [i, *twins[i]]
+        if 1 < len(block) <= cols and len(slots) % cols + len(block) > cols:
+            slots += [None] * (cols - len(slots) % cols)
+        slots += block
+    return slots
 
 
 def _seed_band(runs: list[RunCurves], metric: str) -> tuple[np.ndarray, ...]:
@@ -251,15 +284,17 @@ def transition_figure(result: dict[str, Any], title: str) -> Any:
     fig, ax = plt.subplots(figsize=(4.1, 2.9), layout="constrained")
     rows = {row["subset"]: row for row in result["subsets"]}
     n = result["n_problems"]
-    values = [100 * rows[t]["delta_correct"] / n for t in TRANSITIONS]
+    # rounded: a sum of float fractions that is zero must not draw a 1e-17 axis
+    values = [round(100 * rows[t]["delta_correct"] / n, 9) + 0.0 for t in TRANSITIONS]
     ax.bar(range(4), values, 0.65, color=[SUBSET_COLOURS[t] for t in TRANSITIONS])
     ax.axhline(0, color="#333", linewidth=0.8)
     mean, low, high = result["accuracy_change_ci95"]
-    ax.axhline(100 * mean, color="#c44e52", linestyle="--", linewidth=1)
-    labels = [
-        f"{t.replace('->', '→')}\n{100 * rows[t]['n_problems'] / n:.0f}% of problems" for t in TRANSITIONS
-    ]
-    ax.set_xticks(range(4), labels, fontsize=7)
+    ax.axhline(round(100 * mean, 9), color="#c44e52", linestyle="--", linewidth=1)
+    if max(abs(v) for v in [*values, round(100 * mean, 9)]) == 0:
+        ax.set_ylim(-1, 1)  # nothing changed: a plain +-1 point axis
+    labels = [f"{t.replace('->', '→')}\n{100 * rows[t]['n_problems'] / n:.0f}%" for t in TRANSITIONS]
+    ax.set_xticks(range(4), labels, fontsize=7.5)
+    ax.set_xlabel("transition (share of problems)", fontsize=7.5)
     ax.set_ylabel("accuracy points")
     ax.set_title(
         f"{wrap(title, 48)}\nchange {100 * mean:+.1f} [{100 * low:+.1f}, {100 * high:+.1f}] (dashed)",
@@ -286,7 +321,8 @@ def eval_accuracy_figure(stats: list[dict[str, Any]]) -> Any:
         values = [s[key] if key == "accuracy" else s[key]["accuracy"] for s in stats]
         ys = [i + (j - 1) * height for i in range(len(stats))]
         ax.barh(ys, [100 * (v or 0) for v in values], height, label=f"accuracy {name}", color=colour)
-    ax.plot([100 * (s["code_rate"] or 0) for s in stats], range(len(stats)), "kD", ms=4, label="code rate")
+    rates = [100 * (s["code_rate"] or 0) for s in stats]
+    ax.plot(rates, range(len(stats)), "kD", ms=4, label="code rate", clip_on=False)  # whole at 0 and 100
     ax.set_yticks(range(len(stats)), [wrap(label, 60) for label in labels])
     ax.invert_yaxis()
     ax.set(xlabel="%", xlim=(0, 100))

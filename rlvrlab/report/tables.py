@@ -295,6 +295,8 @@ def to_markdown(table: Table) -> str:
 def _html_cell(cell: str, name: bool) -> str:
     bold = cell.startswith("**") and cell.endswith("**") and len(cell) > 4
     text = html.escape(cell[2:-2] if bold else cell)
+    if not name:  # an interval never breaks inside its brackets: "+35.5 [+25.4, +45.7]" wraps before "["
+        text = text.replace(", ", ",&nbsp;")
     text = f"<b>{text}</b>" if bold else text
     return f'<td class="name" title="{html.escape(cell)}">{text}</td>' if name else f"<td>{text}</td>"
 
@@ -302,8 +304,8 @@ def _html_cell(cell: str, name: bool) -> str:
 def to_html(table: Table) -> str:
     """A table that wraps instead of scrolling: names break anywhere (full name in the tooltip)."""
     name = ' class="name"'
-    head = "".join(
-        f"<th{name if i < table.text_columns else ''}>{html.escape(h)}</th>"
+    head = "".join(  # a metric header ("policy/mean_token_prob") may break after a slash
+        f"<th{name if i < table.text_columns else ''}>{html.escape(h).replace('/', '/<wbr>')}</th>"
         for i, h in enumerate(table.headers)
     )
     body = "".join(
