@@ -95,6 +95,13 @@ def report(inputs: list[Path], tmp_path_factory: pytest.TempPathFactory) -> tupl
     """One report over the inputs plus a mechanism folder; every figure's layout problems, checked from
     the artists' bounding boxes just before it is saved."""
     out = tmp_path_factory.mktemp("report")
+    mechanism = _mechanism(tmp_path_factory.mktemp("mech") / "lab", png=False)
+    return out, write_checked_report([*inputs, mechanism], out, title="T <i>&")
+
+
+def write_checked_report(inputs: list[Path], out: Path, title: str) -> dict[str, list[str]]:
+    """`write_report`, recording each figure's layout problems (`plots.layout_problems`, from the artists'
+    bounding boxes) just before it is saved: {png name: problems}."""
     problems: dict[str, list[str]] = {}
     save = plots.save_figure
 
@@ -104,9 +111,8 @@ def report(inputs: list[Path], tmp_path_factory: pytest.TempPathFactory) -> tupl
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(plots, "save_figure", checked)
-        mechanism = _mechanism(tmp_path_factory.mktemp("mech") / "lab", png=False)
-        write_report([*inputs, mechanism], out, title="T <i>&", n_boot=200)
-    return out, problems
+        write_report(inputs, out, title=title, n_boot=200)
+    return problems
 
 
 def _load(inputs: list[Path]):

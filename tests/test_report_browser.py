@@ -19,9 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from rlvrlab.report import plots
-from rlvrlab.report.html import write_report
-from tests.test_report import _mechanism
+from tests.test_report import _mechanism, write_checked_report
 
 CHROMIUM = Path("/usr/bin/chromium")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -82,17 +80,8 @@ def _runs(root: Path) -> list[Path]:
 def real_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, list[str]]]:
     root = tmp_path_factory.mktemp("real")
     inputs = _runs(root) + [_mechanism(root / "mechanism")]
-    problems: dict[str, list[str]] = {}
-    save = plots.save_figure
-
-    def checked(fig, path):
-        problems[Path(path).name] = plots.layout_problems(fig)
-        save(fig, path)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(plots, "save_figure", checked)
-        write_report(inputs, root / "report", title="rlvr demo: sim-qwen-math vs sim-llama", n_boot=200)
-    return root / "report", problems
+    title = "rlvr demo: sim-qwen-math vs sim-llama"
+    return root / "report", write_checked_report(inputs, root / "report", title=title)
 
 
 _PROBE = """<script>

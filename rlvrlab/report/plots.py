@@ -203,16 +203,7 @@ def dynamics_figure(
     palette = colours(models)
     cols = min(4, len(drawn))
     slots = twin_slots([name for name, _ in drawn], cols)
-    rows = math.ceil(len(slots) / cols)
-    fig, axes = plt.subplots(
-        rows,
-        cols,
-        figsize=(WIDE, 0.5 + 2.4 * rows),
-        layout="constrained",
-        sharex=True,
-        sharey=True,
-        squeeze=False,
-    )
+    fig, axes = _panel_grid(plt, len(slots), cols, top=0.5)
     for ax, slot in zip(axes.flat, slots, strict=False):
         if slot is None:
             continue
@@ -229,7 +220,7 @@ def dynamics_figure(
         ax.set_title(wrap(name, 40))
         ax.grid(alpha=0.3)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps are whole rollouts
-    used = [slot is not None for slot in slots] + [False] * (rows * cols - len(slots))
+    used = [slot is not None for slot in slots] + [False] * (axes.size - len(slots))
     for i, ax in enumerate(axes.flat):
         if not used[i]:
             ax.set_visible(False)
@@ -332,23 +323,20 @@ def eval_accuracy_figure(stats: list[dict[str, Any]]) -> Any:
     return fig
 
 
+def _panel_grid(plt: Any, n: int, cols: int, top: float) -> tuple[Any, Any]:
+    """Small multiples: `n` panels in rows of `cols`, page-wide, 2.4 in per row, shared axes."""
+    rows = math.ceil(n / cols)
+    return plt.subplots(rows, cols, figsize=(WIDE, top + 2.4 * rows), layout="constrained",
+                        sharex=True, sharey=True, squeeze=False)  # fmt: skip
+
+
 def mechanism_figure(mechanism: Any) -> Any | None:
     """Per arm: p(majority mode) and expected accuracy per rollout (used when mechanism.png is missing)."""
     arms = [a for a in mechanism.arms if a.p_majority or a.expected_accuracy]
     if not arms:
         return None
     plt = _pyplot()
-    cols = min(4, len(arms))
-    rows = math.ceil(len(arms) / cols)
-    fig, axes = plt.subplots(
-        rows,
-        cols,
-        figsize=(WIDE, 0.6 + 2.4 * rows),
-        layout="constrained",
-        sharex=True,
-        sharey=True,
-        squeeze=False,
-    )
+    fig, axes = _panel_grid(plt, len(arms), min(4, len(arms)), top=0.6)
     for ax, arm in zip(axes.flat, arms, strict=False):
         ax.plot(arm.p_majority, color="C0", label="p(majority mode)")
         ax.plot(arm.expected_accuracy, color="C2", linestyle="--", label="expected accuracy")
