@@ -19,6 +19,7 @@ def test_quick_demo_writes_findings_and_reports_from_real_runs(tmp_path: Path) -
     out = tmp_path / "demo"
     result = CliRunner().invoke(app, ["demo", "--quick", "--out", str(out)])
     assert result.exit_code == 0, result.output
+    assert len(result.output) < 10_000  # a line per job, the findings table, the answers: no log dumps
     plan = PLANS["quick"]
     findings = json.loads((out / "findings.json").read_text())
     assert {(r["family"], r["cell"]) for r in findings["cells"]} == {
