@@ -297,6 +297,13 @@ def findings_markdown(findings: dict[str, Any]) -> str:
         "pooled over seeds and problems (`rlvrlab.stats.pooled_change`), with 95% intervals.",
         "",
     ]
+    if len(plan["seeds"]) == 1:
+        lines += [
+            "One seed: each interval covers the sampling of problems only, not the spread between training "
+            "runs, which on this organism is often larger (`accuracy_diff_per_seed` in a `--full` run's "
+            "findings.json); `rlvr demo --full` pools 5 seeds.",
+            "",
+        ]
     for q in findings["answers"]:
         lines += [f"**{q['question']}** {q['answer']}.", ""]
         lines += [q["note"], ""] if q.get("note") else []
