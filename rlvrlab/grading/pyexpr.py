@@ -28,6 +28,7 @@ _TOKEN = re.compile(r"\d+\.?\d*|\.\d+|\*\*|[-+*/()]|sqrt|pi|[a-z]")
 _LITERAL_TRAP = re.compile(r"\d[ej_]|(?<![\d.])0\d")
 _CLEAR_GAP = 1e-12
 _MAX_EXACT_BITS = 20_000  # exact powers whose result would be bigger are left to sympy (and its time limit)
+_MAX_INEXACT_EXPONENT = 10**15  # mpmath's integer power works at ~4 bits of precision per bit of the exponent
 _CONTEXTS = []
 for _dps in (30, 60):
     _context = mpmath.MPContext()
@@ -161,7 +162,10 @@ class _Evaluator:
                 raise _Refused  # "((9^9)^9)^9..." passes the paper's guard and grows without bound
             return base**exponent.numerator
         self.exact = False
-        return _mp(self.context, base) ** _mp(self.context, exponent)
+        exponent = _mp(self.context, exponent)
+        if abs(exponent) > _MAX_INEXACT_EXPONENT:
+            raise _Refused  # "(1+sqrt(2))**(sqrt(4)**(10**5))": an exponent of 10**5 bits never finishes
+        return _mp(self.context, base) ** exponent
 
     def atom(self) -> Value:
         token = self.take()
