@@ -41,7 +41,7 @@ def evaluate_once(config: EvalConfig) -> Path:
         config.prompt,
         out,
     )
-    run_eval(replace(config, resume=(out / CONFIG_FILE).exists()), progress=False)
+    run_eval(replace(config, resume=(out / CONFIG_FILE).exists()))
     return out
 
 

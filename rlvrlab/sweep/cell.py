@@ -83,7 +83,7 @@ def _evaluate(sweep_dir: Path, job: Job) -> None:
     out = eval_dir(sweep_dir, job)
     config = job.eval.eval_config(model, out, _prompt(job), resume=(out / "config.json").exists())
     logger.info("%s: evaluating %s on %s", job.name, model, ", ".join(job.eval.benchmarks))
-    run_eval(config, progress=False)
+    run_eval(config)
 
 
 def _prompt(job: Job) -> str:
