@@ -154,7 +154,7 @@ def test_generated_set_is_a_benchmark_and_training_data(tiny_model_dir: Path, tm
         benchmarks=(str(path),),
         overrides=("max_new_tokens=8",),
     )
-    summary = run_eval(config, progress=False)
+    summary = run_eval(config)
     assert summary["benchmarks"][str(path)]["n_problems"] == 6
     train_config = TrainConfig(**{**PRESETS["cpu-small"], "model": str(tiny_model_dir), "data": str(path)})
     dataset = build_dataset(train_config, load_policy(train_config)[1])
