@@ -177,7 +177,7 @@ def test_local_sweep_kill_one_cell_rerun_finishes_only_it_and_report(tmp_path):
     assert (tmp_path / "report" / "headline-sim500.png").stat().st_size > 5000
     markdown = (tmp_path / "report" / "index.md").read_text()
     assert "Headline" in markdown  # a row per (model, reward): seeds, problems, base -> final, changes
-    assert re.search(r"\| sim-llama \| random[^|]* \| sim500 \| 1 \| 16 \| [\d.]+% -> [\d.]+% \|", markdown)
+    assert re.search(r"\| sim-llama \| random[^|]* \| sim500 \| 1 \| 16 \| [\d.]+ -> [\d.]+ \|", markdown)
 
 
 @pytest.mark.slow
