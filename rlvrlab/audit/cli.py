@@ -28,6 +28,10 @@ Fresh = Annotated[
 Overrides = Annotated[
     list[str] | None, typer.Option("--set", help="Eval protocol override, e.g. n_samples=4 (repeatable).")
 ]
+Templates = Annotated[
+    list[str] | None, typer.Option("--template", help="Extra prompt template with {problem} (repeatable).")
+]
+Seed = Annotated[int, typer.Option(help="Sampling and bootstrap seed.")]
 JsonOut = Annotated[bool, typer.Option("--json", help="Print one machine-readable JSON object.")]
 ProbePrefix = Annotated[
     str, typer.Option(help="Partial prompt as bare text (none, the paper's) or in the chat template (chat).")
@@ -76,13 +80,10 @@ def audit(
     prompt: Annotated[
         str | None, typer.Option(help="Eval prompt (default: the base eval's, else qwen-math).")
     ] = None,
-    templates: Annotated[
-        list[str] | None,
-        typer.Option("--template", help="Extra prompt template with {problem} (repeatable)."),
-    ] = None,
+    templates: Templates = None,
     limit: Limit = None,
     overrides: Overrides = None,
-    seed: Annotated[int, typer.Option(help="Sampling and bootstrap seed.")] = 0,
+    seed: Seed = 0,
     batch_size: BatchSize = 16,
     backend: Backend = "hf",
     probe_prefix: ProbePrefix = "none",
@@ -130,12 +131,10 @@ def prompts(
     model: Annotated[str, typer.Option(help="Local model folder or hub id.")],
     out: Annotated[Path, typer.Option(help="Output folder (one eval folder per template).")],
     benchmark: Annotated[str, typer.Option(help="Benchmark name or file.")] = "math500",
-    templates: Annotated[
-        list[str] | None, typer.Option("--template", help="Extra template with {problem} (repeatable).")
-    ] = None,
+    templates: Templates = None,
     limit: Limit = None,
     overrides: Overrides = None,
-    seed: Annotated[int, typer.Option(help="Sampling and bootstrap seed.")] = 0,
+    seed: Seed = 0,
     batch_size: BatchSize = 16,
     backend: Backend = "hf",
     json_out: JsonOut = False,
