@@ -92,7 +92,13 @@ def train_command(console: Any, **options: Any) -> Path:
         console.print(f"{options['out']} is already finished (final/ is saved): --resume did nothing")
         return Path(options["out"])
     run_dir = train_from_cli(**options, callbacks=[TrainProgress(console)])
-    if distributed_state().is_main_process:
+    state = distributed_state()
+    # Under `accelerate launch`, end the gloo/NCCL group while Python is fully alive: a group left to the
+    # interpreter's teardown can abort a rank ("terminate called without an active exception", SIGABRT)
+    # after a successful run (seen once in CI; pytorch/pytorch#179291). No-op in a single process.
+    state.wait_for_everyone()
+    state.destroy_process_group()
+    if state.is_main_process:
         console.print(summary_table(run_dir))
         console.print(f"model: {run_dir / 'final'}", highlight=False, markup=False)
     return run_dir
